@@ -1,0 +1,126 @@
+# scrubgate - build, test, fuzz and benchmark.
+#
+#   make deps     install what is missing (Debian 12, apt-get; needs root)
+#   make          build ./scrubgate
+#   make run      deps + build + scrub the shipped sample mailbox, show the report
+#   make check    deps + build + every test, normal build and ASan+UBSan build
+#   make fuzz     build the libFuzzer targets (clang)
+#   make bench    throughput figures next to reference runs
+#
+# Objects of each build variant live in build/<variant>/; the variants are
+# normal (-O2), asan (ASan+UBSan, -O1) and fuzz (clang, libFuzzer).
+
+CC ?= cc
+VARIANT ?= normal
+B := build/$(VARIANT)
+
+PKGS := libpcre2-8 libssl libcrypto inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ETPAN_LIBS := -letpan
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CSTD := -std=c11 -D_GNU_SOURCE
+ifeq ($(VARIANT),asan)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -DSCRUBGATE_FUZZ
+LDOPT := -fsanitize=address,undefined
+else
+OPT := -O2 -g
+LDOPT :=
+endif
+CFLAGS_ALL := $(CSTD) $(WARN) $(OPT) -Ifilters -Igateway $(PKG_CFLAGS) $(CFLAGS)
+LIBS := $(ETPAN_LIBS) $(PKG_LIBS) -lm
+
+FILTER_SRC := $(sort $(wildcard filters/*.c))
+GATEWAY_SRC := $(sort $(filter-out gateway/main.c,$(wildcard gateway/*.c)))
+FILTER_OBJ := $(FILTER_SRC:%.c=$(B)/%.o)
+GATEWAY_OBJ := $(GATEWAY_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all build deps run check test unit-tests asan fuzz fuzz-run bench valgrind clean
+
+all: build
+
+build: scrubgate
+
+scrubgate: $(B)/scrubgate
+ifeq ($(VARIANT),normal)
+	cp $(B)/scrubgate scrubgate
+endif
+
+$(B)/scrubgate: $(B)/gateway/main.o $(B)/libgateway.a $(B)/libfilters.a
+	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
+
+$(B)/libfilters.a: $(FILTER_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/libgateway.a: $(GATEWAY_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: %.c $(wildcard filters/*.h gateway/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(B)/libgateway.a $(B)/libfilters.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDOPT) -o $@ $< $(B)/libgateway.a $(B)/libfilters.a $(LIBS)
+
+unit-tests: $(UNIT_BIN)
+
+# --- installing what is missing (Debian 12) --------------------------------
+DEB_PKGS := build-essential clang pkg-config libetpan-dev libpcre2-dev \
+	libssl-dev libinih-dev libsqlite3-dev python3 valgrind nodejs npm
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# --- the main job -------------------------------------------------------------
+run: deps
+	$(MAKE) build
+	./scrubgate scrub tests/sample/support.mbox -o build/sample-clean.mbox --report build/sample-report.json
+	@echo "scrubbed mailbox: build/sample-clean.mbox"
+	@echo "report (build/sample-report.json):"
+	@cat build/sample-report.json
+
+# --- tests --------------------------------------------------------------------
+# check: every test under the normal build, then the same suite under ASan+UBSan
+check: deps
+	$(MAKE) build unit-tests
+	tests/run-all.sh build/normal
+	$(MAKE) VARIANT=asan build/asan/scrubgate unit-tests
+	tests/run-all.sh build/asan
+	$(MAKE) fuzz
+	tests/fuzz/run-fuzz.sh 30
+	tests/summary.sh
+
+asan:
+	$(MAKE) VARIANT=asan build/asan/scrubgate unit-tests
+
+valgrind: build unit-tests
+	tests/run-valgrind.sh build/normal
+
+fuzz:
+	$(MAKE) VARIANT=fuzz CC=clang build/fuzz/libgateway.a build/fuzz/libfilters.a
+	@mkdir -p build/fuzz/bin
+	for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -DSCRUBGATE_FUZZ -Ifilters -Igateway $(PKG_CFLAGS) \
+			-o build/fuzz/bin/$$n $$f build/fuzz/libgateway.a build/fuzz/libfilters.a $(LIBS) || exit 1; \
+	done
+
+bench: deps build
+	tests/bench/bench.sh
+
+clean:
+	rm -rf build scrubgate

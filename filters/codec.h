@@ -1,0 +1,37 @@
+/* codec - content transfer encodings.
+ *
+ * Decoding goes through libetpan's mailmime_part_parse (quoted-printable
+ * soft breaks joined, base64 white space skipped); 7bit, 8bit and binary
+ * are copied.  The encoders write lines of at most 76 characters ending in
+ * eol ("\r\n" or "\n", the message's own).  The quoted-printable encoder
+ * takes text with CRLF or LF line ends and writes them as eol; it encodes
+ * '=', trailing white space, a leading "From " and a lone leading '.'.
+ */
+#ifndef SCRUBGATE_CODEC_H
+#define SCRUBGATE_CODEC_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum cte {
+	CTE_7BIT,
+	CTE_8BIT,
+	CTE_BINARY,
+	CTE_QP,
+	CTE_BASE64,
+	CTE_OTHER	/* x-uuencode and friends: not decoded */
+};
+
+/* value of a Content-Transfer-Encoding header (NULL = 7bit) */
+enum cte codec_cte_parse(const char *value, size_t len);
+const char *codec_cte_name(enum cte e);
+
+/* 0, or -1 (CTE_OTHER, or out's cap reached: the caller's limit) */
+int codec_decode(enum cte e, const char *in, size_t len, struct buf *out);
+int codec_qp_encode(const char *in, size_t len, const char *eol,
+    struct buf *out);
+int codec_base64_encode(const char *in, size_t len, const char *eol,
+    struct buf *out);
+
+#endif
