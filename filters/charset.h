@@ -23,4 +23,8 @@ int charset_to_utf8(const char *charset, const char *in, size_t len,
 /* charset_utf8_valid - 1 if s[0..len) is valid UTF-8 */
 int charset_utf8_valid(const char *s, size_t len);
 
+/* charset_utf8_char_len - length (1-4) of the valid UTF-8 sequence at
+ * s[0..n), 0 if it is not one */
+size_t charset_utf8_char_len(const char *s, size_t n);
+
 #endif

@@ -20,7 +20,7 @@ policy_spec_defaults(struct policy_spec *spec)
 		.max_depth = 20,
 		.max_parts = 500,
 		.max_header_size = 256 * 1024,
-		.max_line_length = 1024 * 1024,
+		.max_line_length = 4 * 1024 * 1024,
 		.max_message_size = 64 * 1024 * 1024,
 		.max_decoded_size = 32 * 1024 * 1024,
 		.match_limit = 1000000,

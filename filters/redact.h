@@ -5,7 +5,8 @@
  * policy_spec.key of the normalised value (e-mail lower-cased; numbers with
  * separators removed and letters upper-cased), so one person gets one
  * token in every message.  ACTION_MASK_KEEP_LAST N replaces every letter and
- * digit but the last N with '*', separators kept ("**** **** **** 1234").
+ * digit but the last N with '*', separators kept ("**** **** **** 1234");
+ * a value too short for that keeps at most half of its letters and digits.
  */
 #ifndef SCRUBGATE_REDACT_H
 #define SCRUBGATE_REDACT_H

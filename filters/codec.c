@@ -1,0 +1,318 @@
+/* codec - content transfer encodings (see codec.h).
+ *
+ * base64 is decoded by libetpan's mailmime_part_parse.  quoted-printable is
+ * decoded here: libetpan 1.9.4 turns every LF and bare CR into CRLF (line
+ * ends are data here) and decodes an invalid escape such as "=XY" to a NUL
+ * byte; this decoder joins soft breaks, keeps line ends as they are and
+ * keeps an invalid '=' literally.  Both encoders write straight into
+ * reserved space of the output, a block at a time, with no per-byte call.
+ */
+#include "codec.h"
+
+#include <libetpan/libetpan.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <strings.h>
+
+#define QP_LINE_MAX 76
+#define B64_LINE_IN 57		/* 57 bytes in -> 76 characters out */
+#define QP_BLOCK 4096
+
+static const char *const codec_names[] = {
+	[CTE_7BIT] = "7bit",
+	[CTE_8BIT] = "8bit",
+	[CTE_BINARY] = "binary",
+	[CTE_QP] = "quoted-printable",
+	[CTE_BASE64] = "base64",
+	[CTE_OTHER] = "x-unknown",
+};
+
+enum cte
+codec_cte_parse(const char *value, size_t len)
+{
+	size_t n = 0;
+	int e;
+
+	if (value == NULL)
+		return CTE_7BIT;
+	while (len && (*value == ' ' || *value == '\t' || *value == '\r' ||
+	    *value == '\n' || *value == '"')) {
+		value++;
+		len--;
+	}
+	/* the token ends at blanks, a comment, a stray parameter or quote */
+	while (n < len && strchr(" \t\r\n(;\"", value[n]) == NULL &&
+	    value[n] != '\0')
+		n++;
+	if (n == 0)
+		return CTE_7BIT;
+	for (e = CTE_7BIT; e < CTE_OTHER; e++)
+		if (strlen(codec_names[e]) == n &&
+		    strncasecmp(value, codec_names[e], n) == 0)
+			return (enum cte)e;
+	return CTE_OTHER;
+}
+
+const char *
+codec_cte_name(enum cte e)
+{
+	if ((int)e < CTE_7BIT || e > CTE_OTHER)
+		return codec_names[CTE_OTHER];
+	return codec_names[e];
+}
+
+/* codec_hexval - value of a hex digit, -1 if c is not one */
+static int
+codec_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* codec_qp_soft_break - length of "=" [blanks] (CRLF|LF) at s, else 0 */
+static size_t
+codec_qp_soft_break(const unsigned char *s, const unsigned char *end)
+{
+	const unsigned char *p = s + 1;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < end && *p == '\n')
+		return (size_t)(p + 1 - s);
+	if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+		return (size_t)(p + 2 - s);
+	if (p == end && p > s + 1)
+		return (size_t)(p - s);	/* "=" and blanks ending the body */
+	return p == end ? 1 : 0;
+}
+
+/* codec_qp_decode - quoted-printable to bytes; the output is never longer
+ * than the input, so one reservation does */
+static int
+codec_qp_decode(const char *in, size_t len, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	char *w0, *w;
+
+	if ((w0 = buf_reserve(out, len)) == NULL)
+		return -1;
+	w = w0;
+	while (p < end) {
+		const unsigned char *eq = memchr(p, '=', (size_t)(end - p));
+		size_t n = eq ? (size_t)(eq - p) : (size_t)(end - p), k;
+		int hi, lo;
+
+		memcpy(w, p, n);
+		w += n;
+		p += n;
+		if (p == end)
+			break;
+		if ((k = codec_qp_soft_break(p, end)) != 0) {
+			p += k;
+			continue;
+		}
+		if (end - p >= 3 && (hi = codec_hexval(p[1])) >= 0 &&
+		    (lo = codec_hexval(p[2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			p += 3;
+			continue;
+		}
+		*w++ = '=';	/* not an escape: keep it as it was */
+		p++;
+	}
+	out->len += (size_t)(w - w0);
+	out->p[out->len] = '\0';
+	return 0;
+}
+
+/* codec_etpan_decode - base64 through libetpan */
+static int
+codec_etpan_decode(int mechanism, const char *in, size_t len,
+    struct buf *out)
+{
+	size_t idx = 0, rlen = 0;
+	char *r = NULL;
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if (mailmime_part_parse(in, len, &idx, mechanism, &r, &rlen) !=
+	    MAILIMF_NO_ERROR)
+		return -1;
+	rc = buf_append(out, r, rlen);
+	mmap_string_unref(r);	/* libetpan's MMAPString, not malloc'd */
+	return rc;
+}
+
+int
+codec_decode(enum cte e, const char *in, size_t len, struct buf *out)
+{
+	switch (e) {
+	case CTE_7BIT:
+	case CTE_8BIT:
+	case CTE_BINARY:
+		return buf_append(out, in, len);
+	case CTE_QP:
+		return codec_qp_decode(in, len, out);
+	case CTE_BASE64:
+		return codec_etpan_decode(MAILMIME_MECHANISM_BASE64, in, len,
+		    out);
+	default:
+		return -1;
+	}
+}
+
+int
+codec_base64_encode(const char *in, size_t len, const char *eol,
+    struct buf *out)
+{
+	size_t el = strlen(eol), lines = (len + B64_LINE_IN - 1) / B64_LINE_IN;
+	size_t i, need;
+	char *w;
+
+	if (len == 0)
+		return 0;
+	if (lines > (SIZE_MAX / 4) / (QP_LINE_MAX + el))
+		return -1;
+	need = lines * (QP_LINE_MAX + el) + 1;	/* EVP writes a NUL */
+	if ((w = buf_reserve(out, need)) == NULL)
+		return -1;
+	for (i = 0; i < len; i += B64_LINE_IN) {
+		size_t n = len - i < B64_LINE_IN ? len - i : B64_LINE_IN;
+		int k = EVP_EncodeBlock((unsigned char *)w,
+		    (const unsigned char *)in + i, (int)n);
+
+		memcpy(w + k, eol, el);
+		w += (size_t)k + el;
+	}
+	out->len = (size_t)(w - out->p);
+	out->p[out->len] = '\0';
+	return 0;
+}
+
+/* the quoted-printable writer: a window of reserved output */
+struct qpw {
+	struct buf *out;
+	char *w, *end;
+	const char *eol;
+	size_t el;
+	size_t col;
+};
+
+/* qpw_room - make sure n bytes can be written at w */
+static int
+qpw_room(struct qpw *q, size_t n)
+{
+	if ((size_t)(q->end - q->w) >= n)
+		return 0;
+	q->out->len = (size_t)(q->w - q->out->p);
+	if (buf_reserve(q->out, n + QP_BLOCK) == NULL)
+		return -1;
+	q->w = q->out->p + q->out->len;
+	q->end = q->w + n + QP_BLOCK;
+	return 0;
+}
+
+/* qpw_eol - a hard (soft = 0) or soft line break */
+static void
+qpw_eol(struct qpw *q, int soft)
+{
+	if (soft)
+		*q->w++ = '=';
+	memcpy(q->w, q->eol, q->el);
+	q->w += q->el;
+	q->col = 0;
+}
+
+/* codec_qp_needs_escape - whether byte i of line[0..n) must be =XX */
+static int
+codec_qp_needs_escape(const unsigned char *line, size_t i, size_t n,
+    size_t col)
+{
+	unsigned char c = line[i];
+
+	if (c == '=' || c > 126 || (c < 32 && c != '\t'))
+		return 1;
+	if ((c == ' ' || c == '\t') && i + 1 == n)
+		return 1;	/* trailing white space would be lost */
+	if (col == 0 && c == '.')
+		return 1;	/* a line of "." ends SMTP data */
+	if (col == 0 && c == 'F' && n - i >= 5 &&
+	    memcmp(line + i, "From ", 5) == 0)
+		return 1;	/* mbox would quote it as ">From " */
+	return 0;
+}
+
+/* codec_qp_line - encode one line (no line end) into q */
+static int
+codec_qp_line(struct qpw *q, const unsigned char *line, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int esc = codec_qp_needs_escape(line, i, n, q->col);
+		size_t t = esc ? 3 : 1;
+
+		if (qpw_room(q, 8 + 2 * q->el) < 0)
+			return -1;
+		/* the last token may use column 76; others leave room for '=' */
+		if (q->col + t > QP_LINE_MAX - 1 &&
+		    !(i + 1 == n && q->col + t <= QP_LINE_MAX)) {
+			qpw_eol(q, 1);
+			esc = codec_qp_needs_escape(line, i, n, 0);
+			t = esc ? 3 : 1;
+		}
+		if (esc) {
+			q->w[0] = '=';
+			q->w[1] = hex[line[i] >> 4];
+			q->w[2] = hex[line[i] & 15];
+		} else
+			q->w[0] = (char)line[i];
+		q->w += t;
+		q->col += t;
+	}
+	return 0;
+}
+
+int
+codec_qp_encode(const char *in, size_t len, const char *eol,
+    struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	struct qpw q = { out, NULL, NULL, eol, strlen(eol), 0 };
+	size_t start = out->len;
+
+	if (buf_reserve(out, 0) == NULL)
+		return -1;
+	q.w = q.end = out->p + out->len;
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *le = nl ? nl : end;
+
+		/* CRLF and LF both end a line; any other CR is data (=0D) */
+		if (nl && le > p && le[-1] == '\r')
+			le--;
+		if (codec_qp_line(&q, p, (size_t)(le - p)) < 0)
+			goto fail;
+		if (nl == NULL)
+			break;
+		if (qpw_room(&q, q.el + 1) < 0)
+			goto fail;
+		qpw_eol(&q, 0);
+		p = nl + 1;
+	}
+	out->len = (size_t)(q.w - out->p);
+	out->p[out->len] = '\0';
+	return 0;
+fail:
+	out->len = start;
+	if (out->p)
+		out->p[start] = '\0';
+	return -1;
+}

@@ -1,0 +1,696 @@
+/* recognize - find personal data in UTF-8 text (see recognize.h).
+ *
+ * One pass over the text with a 256-entry trigger table stops only at
+ * digits, upper-case letters, '+', '(', '@' and ':'.  A digit (or an
+ * upper-case word holding digits, or a '+'/'(' before one) opens a
+ * "cluster": the run of digits, letters and number separators around it.
+ * Cheap features of the cluster (digit count, longest digit run, dots,
+ * dashes, leading letters) decide which kinds could match there, and only
+ * those kinds' JIT patterns run, on the cluster alone (the full text is
+ * the subject, so look-behinds see the real context, but the subject ends
+ * a few bytes past the cluster).  '@' opens an e-mail window, ':' between
+ * hex digits an IPv6 window.  Matches then go through the kind's check
+ * (recognize_context.c: the checksum and date validators of validate.c
+ * plus context words), the allow-list and the replacement-token guard, and
+ * finally overlaps are resolved by kind priority and length.
+ *
+ * Custom patterns have no trigger and scan the whole text; known entities
+ * are found by a memchr-driven literal search (recognize_policy.c).
+ */
+#include "recognize.h"
+#include "recognize_int.h"
+#include "validate.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#include <string.h>
+#include <strings.h>
+
+#define CLUSTER_MAX 512		/* bytes in one cluster */
+#define EMAIL_LOCAL_MAX 64
+#define EMAIL_DOMAIN_MAX 255
+#define IPV6_WINDOW 64
+
+/* what a cluster looks like, for deciding which patterns to run */
+struct cluster {
+	size_t s, e;
+	unsigned nd;		/* digits */
+	unsigned maxrun;	/* longest run of digits */
+	unsigned frun, lrun;	/* first and last run of digits */
+	unsigned ndots, ndash, nupper;
+	unsigned lead_upper;	/* upper-case letters the cluster starts with */
+	char lead;		/* first byte */
+	char d0, d1;		/* first two digits */
+};
+
+typedef int (*check_fn)(struct scan *sc, size_t s, size_t *e);
+
+struct kind_def {
+	int kind;
+	const char *re;
+	check_fn check;
+	int cluster;		/* found in clusters (0: has its own trigger) */
+};
+
+/* ---- character classes ---- */
+
+enum { T_DIGIT = 1, T_UPPER = 2, T_OPEN = 3, T_AT = 4, T_COLON = 5 };
+
+static const unsigned char trig[256] = {
+	['0'] = T_DIGIT, ['1'] = T_DIGIT, ['2'] = T_DIGIT, ['3'] = T_DIGIT,
+	['4'] = T_DIGIT, ['5'] = T_DIGIT, ['6'] = T_DIGIT, ['7'] = T_DIGIT,
+	['8'] = T_DIGIT, ['9'] = T_DIGIT,
+	['A'] = T_UPPER, ['B'] = T_UPPER, ['C'] = T_UPPER, ['D'] = T_UPPER,
+	['E'] = T_UPPER, ['F'] = T_UPPER, ['G'] = T_UPPER, ['H'] = T_UPPER,
+	['I'] = T_UPPER, ['J'] = T_UPPER, ['K'] = T_UPPER, ['L'] = T_UPPER,
+	['M'] = T_UPPER, ['N'] = T_UPPER, ['O'] = T_UPPER, ['P'] = T_UPPER,
+	['Q'] = T_UPPER, ['R'] = T_UPPER, ['S'] = T_UPPER, ['T'] = T_UPPER,
+	['U'] = T_UPPER, ['V'] = T_UPPER, ['W'] = T_UPPER, ['X'] = T_UPPER,
+	['Y'] = T_UPPER, ['Z'] = T_UPPER,
+	['+'] = T_OPEN, ['('] = T_OPEN, ['@'] = T_AT, [':'] = T_COLON,
+};
+
+static int
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static int
+is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || is_upper(c);
+}
+
+static int
+is_alnum(int c)
+{
+	return is_digit(c) || is_alpha(c);
+}
+
+static int
+is_hex(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned char
+at(const struct scan *sc, size_t i)
+{
+	return i < sc->len ? (unsigned char)sc->t[i] : 0;
+}
+
+/* recognize_next_char - the offset of the character after i (UTF-8) */
+size_t
+recognize_next_char(const char *t, size_t len, size_t i)
+{
+	i++;
+	while (i < len && ((unsigned char)t[i] & 0xC0) == 0x80)
+		i++;
+	return i;
+}
+
+/* ---- which kinds a cluster could hold ---- */
+
+#define BIT(k) (1u << (k))
+
+/* phone_candidate - a strong format hint, or a phone word before it */
+static int
+phone_candidate(struct scan *sc, const struct cluster *c)
+{
+	if (c->lead == '+' || c->lead == '(' || c->d0 == '0')
+		return 1;
+	if ((c->frun == 3 || c->frun == 1) && c->lrun == 4)
+		return 1;
+	return recognize_phone_words(sc, c->s);
+}
+
+/* cluster_kinds - the kinds whose shape fits the cluster's features: a
+ * few compares instead of a pattern run per kind */
+static unsigned
+cluster_kinds(struct scan *sc, const struct cluster *c)
+{
+	unsigned m = 0;
+
+	if (c->ndots >= 3 && c->nd >= 4)
+		m |= BIT(KIND_IPV4);
+	if (c->lead_upper == 2 && c->nd >= 6)
+		m |= BIT(KIND_UK_NINO) | (c->nd >= 8 ? BIT(KIND_IBAN) : 0);
+	if (c->lead_upper >= 6 && c->e - c->s >= 16)
+		m |= BIT(KIND_IT_CF);
+	if (c->nd >= 7 && c->nupper)
+		m |= BIT(KIND_ES_DNI);
+	if (c->nd >= 13 && c->maxrun >= 4)
+		m |= BIT(KIND_CARD);
+	if (c->maxrun >= 6 && c->nd >= 9)
+		m |= BIT(KIND_SE_PNR) | BIT(KIND_CZSK_RC) | BIT(KIND_FI_HETU) |
+		    (c->ndash && c->nd >= 10 ? BIT(KIND_DK_CPR) : 0);
+	if (c->nd >= 11 && (c->maxrun >= 11 || c->maxrun == 3))
+		m |= BIT(KIND_PL_PESEL) | BIT(KIND_DE_STEUERID);
+	if (c->nd >= 9 && (c->maxrun == 9 || c->frun == 3))
+		m |= BIT(KIND_US_SSN);
+	if (c->nd >= 7 && phone_candidate(sc, c))
+		m |= BIT(KIND_PHONE);
+	return m;
+}
+
+/* separator class used by phone numbers: space, NBSP, . - / ( ) */
+#define PSEP "(?:[ .\\-/()]|\\x{a0})"
+#define LB "(?<![\\w+./-])"
+#define LA "(?![\\w]|[-+./][0-9])"
+#define OCT "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+#define H4 "[0-9A-Fa-f]{1,4}"
+#define V4 "(?:" OCT "\\.){3}" OCT
+
+/* one row per built-in kind, in priority order: on overlap, the earlier
+ * row wins (then the longer match) */
+static const struct kind_def kind_defs[] = {
+	{ KIND_EMAIL,
+	  "(?<![\\p{L}\\p{N}.!#$%&'+/=?^_`{|}~-])"
+	  "[\\p{L}\\p{N}!#$%&'+/=?^_`{|}~-]++(?:\\.[\\p{L}\\p{N}!#$%&'+/=?^_`{|}~-]++)*+"
+	  "@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?\\.)+"
+	  "(?:\\p{L}{2,63}|xn--[a-zA-Z0-9-]{1,59})(?![\\p{L}\\p{N}-]|\\.[\\p{L}\\p{N}])",
+	  recognize_check_none, 0 },
+	{ KIND_IBAN, LB "[A-Z]{2}[0-9]{2}(?: ?[0-9A-Z]){11,30}(?!\\w)", recognize_check_iban, 1 },
+	{ KIND_CARD, "(?<![\\w+./,-])[0-9](?:[ -]?[0-9]){12,18}(?!\\w|[.,-]?[0-9])",
+	  recognize_check_card, 1 },
+	{ KIND_IT_CF, LB "[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}"
+	  "[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?!\\w)", recognize_check_it_cf, 1 },
+	{ KIND_SE_PNR, LB "(?:(?:18|19|20)[0-9]{6}-?[0-9]{4}|[0-9]{6}[-+]?[0-9]{4})" LA,
+	  recognize_check_se_pnr, 1 },
+	{ KIND_CZSK_RC, LB "[0-9]{6}/?[0-9]{3,4}(?!\\w|[-+./][0-9])", recognize_check_czsk_rc, 1 },
+	{ KIND_PL_PESEL, LB "[0-9]{11}" LA, recognize_check_pl_pesel, 1 },
+	{ KIND_DE_STEUERID, LB "(?:[0-9]{11}|[0-9]{2} [0-9]{3} [0-9]{3} [0-9]{3})"
+	  "(?!\\w|[-+./ ][0-9])", recognize_check_de_steuerid, 1 },
+	{ KIND_FI_HETU, LB "[0-9]{6}[-+A-FYXWVU][0-9]{3}[0-9A-Y]" LA, recognize_check_fi_hetu, 1 },
+	{ KIND_ES_DNI, LB "(?:[0-9]{8}|[XYZ]-?[0-9]{7})-?[A-Z]" LA, recognize_check_es_dni, 1 },
+	{ KIND_UK_NINO, LB "[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]"
+	  LA, recognize_check_uk_nino, 1 },
+	{ KIND_US_SSN, LB "[0-9]{3}([- ]?)[0-9]{2}\\1[0-9]{4}(?!\\w|[-+./ ][0-9])",
+	  recognize_check_ssn, 1 },
+	{ KIND_DK_CPR, LB "[0-9]{6}-[0-9]{4}" LA, recognize_check_dk_cpr, 1 },
+	{ KIND_IPV6, "(?<![\\w:.])(?:"
+	  "(?:" H4 ":){6}" V4 "|::(?:[fF]{4}(?::0{1,4})?:)?" V4 "|(?:" H4 ":){1,4}:" V4
+	  "|(?:" H4 ":){7}" H4 "|(?:" H4 ":){1,7}:(?!" H4 ")|(?:" H4 ":){1,6}:" H4
+	  "|(?:" H4 ":){1,5}(?::" H4 "){1,2}|(?:" H4 ":){1,4}(?::" H4 "){1,3}"
+	  "|(?:" H4 ":){1,3}(?::" H4 "){1,4}|(?:" H4 ":){1,2}(?::" H4 "){1,5}"
+	  "|" H4 ":(?::" H4 "){1,6}|:(?::" H4 "){1,7}|::)(?![\\w:]|\\.[0-9])",
+	  recognize_check_ipv6, 0 },
+	{ KIND_IPV4, "(?<![\\w.:/-])" V4 "(?![\\w]|\\.?[0-9])", recognize_check_ipv4, 1 },
+	{ KIND_PHONE, "(?<![\\w+./-])(?:\\+|\\()?[0-9]++(?:" PSEP "{1,3}+[0-9]++){0,8}+\\)?"
+	  "(?![\\w]|[.\\-/][0-9])", recognize_check_phone, 1 },
+};
+
+#define NDEFS (sizeof(kind_defs) / sizeof(kind_defs[0]))
+
+/* recognize_kind_rank - overlap priority of a kind (lower wins) */
+int
+recognize_kind_rank(int kind)
+{
+	if (kind >= KIND_CUSTOM)
+		return -1;	/* the operator asked for it explicitly */
+	if (kind == KIND_NAME)
+		return (int)NDEFS - 1;	/* just before phone */
+	for (size_t i = 0; i < NDEFS; i++)
+		if (kind_defs[i].kind == kind)
+			return (int)i;
+	return (int)NDEFS;
+}
+
+/* ---- compiling ---- */
+
+/* recognize_compile - one pattern with UTF, invalid-UTF tolerance and JIT */
+int
+recognize_compile(struct pat *p, const char *re, uint32_t extra)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	p->code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | extra, &errcode, &erroff, NULL);
+	if (p->code == NULL)
+		return -1;
+	p->jit = pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0;
+	return 0;
+}
+
+/* recognize_match - one match attempt; 1 match, 0 none, -1 error set */
+int
+recognize_match(struct scan *sc, const struct pat *p, size_t sublen,
+    size_t off, size_t *ms, size_t *me)
+{
+	PCRE2_SIZE *ov;
+	int rc;
+
+	if (p->jit)
+		rc = pcre2_jit_match(p->code, (PCRE2_SPTR)sc->t, sublen, off, 0,
+		    sc->md, sc->r->mctx);
+	else
+		rc = pcre2_match(p->code, (PCRE2_SPTR)sc->t, sublen, off, 0,
+		    sc->md, sc->r->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0) {
+		sc->err = rc == PCRE2_ERROR_NOMEMORY ? ERR_NOMEM : ERR_MATCH_LIMIT;
+		return -1;
+	}
+	ov = pcre2_get_ovector_pointer(sc->md);
+	*ms = ov[0];
+	*me = ov[1];
+	return 1;
+}
+
+struct recognizer *
+recognizer_create(const struct policy_spec *spec, const char **error_r)
+{
+	struct recognizer *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		*error_r = "out of memory";
+		return NULL;
+	}
+	for (int k = 0; k < KIND_MAX; k++)
+		r->enabled[k] = spec->kinds[k].action != ACTION_OFF;
+	if ((r->mctx = pcre2_match_context_create(NULL)) == NULL)
+		goto nomem;
+	pcre2_set_match_limit(r->mctx, spec->limits.match_limit);
+	pcre2_set_depth_limit(r->mctx, spec->limits.depth_limit);
+	pcre2_set_heap_limit(r->mctx, spec->limits.heap_limit_kib);
+	for (size_t i = 0; i < NDEFS; i++) {
+		int k = kind_defs[i].kind;
+
+		if (r->enabled[k] && recognize_compile(&r->builtin[k], kind_defs[i].re, 0) < 0) {
+			*error_r = "built-in pattern does not compile";
+			goto fail;
+		}
+		if (r->enabled[k] && kind_defs[i].cluster)
+			r->cluster_mask |= BIT(k);
+	}
+	if (recognize_compile_policy(r, spec, error_r) < 0)
+		goto fail;
+	return r;
+nomem:
+	*error_r = "out of memory";
+fail:
+	recognizer_destroy(&r);
+	return NULL;
+}
+
+void
+recognizer_destroy(struct recognizer **rp)
+{
+	struct recognizer *r = *rp;
+
+	if (r == NULL)
+		return;
+	for (int k = 0; k < KIND_BUILTIN_COUNT; k++)
+		pcre2_code_free(r->builtin[k].code);
+	for (size_t i = 0; i < r->ncustom; i++)
+		pcre2_code_free(r->custom[i].code);
+	for (size_t i = 0; i < r->nallow; i++)
+		pcre2_code_free(r->allow[i].code);
+	free(r->allow);
+	for (size_t i = 0; i < r->nallow_values; i++)
+		free(r->allow_values[i]);
+	free(r->allow_values);
+	free(r->allow_lens);
+	pcre2_match_context_free(r->mctx);
+	free(r);
+	*rp = NULL;
+}
+
+/* ---- windows ---- */
+
+/* scan_window - run one kind's pattern over [s, e) and keep what its
+ * validator accepts */
+static int
+scan_window(struct scan *sc, const struct kind_def *d, size_t s, size_t e)
+{
+	const struct pat *p = &sc->r->builtin[d->kind];
+	size_t sub = e + 4 < sc->len ? e + 4 : sc->len, off = s, ms, me, ne;
+	int rc;
+
+	while (off < e) {
+		if ((rc = recognize_match(sc, p, sub, off, &ms, &me)) <= 0)
+			return rc;
+		if (ms >= e)
+			break;
+		ne = me;
+		if (me > ms && d->check(sc, ms, &ne)) {
+			if (recognize_add(sc, ms, ne, d->kind) < 0)
+				return -1;
+			off = me;
+		} else
+			off = recognize_next_char(sc->t, sc->len, ms);
+	}
+	return 0;
+}
+
+/* cluster_space_ok - does a space at i continue the cluster? */
+static int
+cluster_space_ok(const struct scan *sc, size_t i)
+{
+	unsigned char c = at(sc, i + 1);
+	size_t j;
+
+	if (is_digit(c) || c == '(' || c == '+')
+		return 1;
+	if (!is_upper(c))
+		return 0;
+	/* an upper-case group such as the "WEST" of an IBAN or a NINO suffix */
+	for (j = i + 1; j < sc->len && j - i <= 5 && is_alnum(at(sc, j)); j++)
+		if (!is_upper(at(sc, j)) && !is_digit(at(sc, j)))
+			return 0;
+	return j - i <= 5;
+}
+
+enum { C_END, C_DIGIT, C_UPPER, C_LOWER, C_DOT, C_DASH, C_SEP, C_SPACE, C_NBSP };
+
+#define R10(x) x, x, x, x, x, x, x, x, x, x
+static const unsigned char ccls[256] = {
+	[' '] = C_SPACE, ['('] = C_SEP, [')'] = C_SEP, ['+'] = C_SEP,
+	['-'] = C_DASH, ['.'] = C_DOT, ['/'] = C_SEP,
+	['0'] = R10(C_DIGIT),
+	['A'] = R10(C_UPPER), ['K'] = R10(C_UPPER), ['U'] = C_UPPER, C_UPPER,
+	C_UPPER, C_UPPER, C_UPPER, C_UPPER,
+	['a'] = R10(C_LOWER), ['k'] = R10(C_LOWER), ['u'] = C_LOWER, C_LOWER,
+	C_LOWER, C_LOWER, C_LOWER, C_LOWER,
+	[0xC2] = C_NBSP,
+};
+
+/* digit_run - take the run of digits at i into the cluster's features */
+static size_t
+digit_run(const unsigned char *t, size_t i, size_t end, struct cluster *c)
+{
+	size_t j = i;
+	unsigned run;
+
+	while (j < end && is_digit(t[j]))
+		j++;
+	run = (unsigned)(j - i);
+	if (c->nd == 0) {
+		c->d0 = (char)t[i];
+		c->d1 = run > 1 ? (char)t[i + 1] : 0;
+	} else if (c->nd == 1)
+		c->d1 = (char)t[i];
+	c->nd += run;
+	if (run > c->maxrun)
+		c->maxrun = run;
+	if (c->frun == 0)
+		c->frun = run;
+	c->lrun = run;
+	return j;
+}
+
+/* cluster_measure - extend a cluster from c->s and take its features */
+static void
+cluster_measure(const struct scan *sc, struct cluster *c)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+	size_t i = c->s, end = sc->len - c->s > CLUSTER_MAX ? c->s + CLUSTER_MAX : sc->len;
+	unsigned lead = 1;
+
+	c->lead = (char)t[i];
+	while (i < end) {
+		switch (ccls[t[i]]) {
+		case C_DIGIT:
+			i = digit_run(t, i, end, c);
+			lead = 0;
+			continue;
+		case C_UPPER:
+			c->nupper++;
+			c->lead_upper += lead;
+			break;
+		case C_LOWER:
+			lead = 0;
+			break;
+		case C_DOT:
+			c->ndots++;
+			lead = 0;
+			break;
+		case C_DASH:
+			c->ndash++;
+			lead = 0;
+			break;
+		case C_SEP:
+			lead = 0;
+			break;
+		case C_SPACE:
+			if (!cluster_space_ok(sc, i))
+				goto out;
+			lead = lead && c->lead_upper;
+			break;
+		case C_NBSP:	/* no-break space between groups of digits */
+			if (at(sc, i + 1) != 0xA0 || !is_digit(at(sc, i + 2)))
+				goto out;
+			i++;
+			lead = 0;
+			break;
+		default:
+			goto out;
+		}
+		i++;
+	}
+out:
+	c->e = i;
+}
+
+/* do_cluster - measure the cluster at s and run the kinds it could hold */
+static size_t
+do_cluster(struct scan *sc, size_t s)
+{
+	struct cluster c;
+	unsigned m;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	cluster_measure(sc, &c);
+	/* most clusters (sizes, counts, times) are too small for any kind */
+	if (c.nd < 6 && c.ndots < 3 && c.lead_upper < 6)
+		return c.e > s ? c.e : s + 1;
+	if ((m = cluster_kinds(sc, &c) & sc->r->cluster_mask) == 0)
+		return c.e;
+	for (size_t i = 0; i < NDEFS && !sc->err; i++)
+		if (m & BIT(kind_defs[i].kind))
+			scan_window(sc, &kind_defs[i], s, c.e);
+	return c.e > s ? c.e : s + 1;
+}
+
+/* do_upper - an upper-case word: a cluster when it holds digits, is a
+ * 16-letter codice fiscale candidate, or prefixes digits ("AB 12 34 56 C") */
+static size_t
+do_upper(struct scan *sc, size_t i)
+{
+	size_t j = i;
+	int digits = 0;
+
+	for (; j < sc->len && is_alnum(at(sc, j)); j++) {
+		if (!is_upper(at(sc, j)) && !is_digit(at(sc, j))) {
+			while (j < sc->len && is_alnum(at(sc, j)))
+				j++;
+			return j;
+		}
+		digits |= is_digit(at(sc, j));
+	}
+	if (digits || j - i == 16 || (j - i <= 3 && at(sc, j) == ' ' && is_digit(at(sc, j + 1))))
+		return do_cluster(sc, i);
+	return j;
+}
+
+static int
+email_local(unsigned char c)
+{
+	return is_alnum(c) || c >= 0x80 || (c && strchr(".!#$%&'+/=?^_`{|}~-", c));
+}
+
+static int
+email_domain(unsigned char c)
+{
+	return is_alnum(c) || c >= 0x80 || c == '.' || c == '-';
+}
+
+/* do_email - the window of address characters around an '@' */
+static size_t
+do_email(struct scan *sc, size_t a)
+{
+	size_t ls = a, re = a + 1;
+
+	if (!sc->r->enabled[KIND_EMAIL])
+		return a + 1;
+	while (ls > 0 && a - ls < EMAIL_LOCAL_MAX && email_local(at(sc, ls - 1)))
+		ls--;
+	while (re < sc->len && re - a < EMAIL_DOMAIN_MAX && email_domain(at(sc, re)))
+		re++;
+	if (ls == a || re == a + 1)
+		return a + 1;
+	scan_window(sc, &kind_defs[0], ls, re);
+	return re;
+}
+
+/* do_colon - an IPv6 window when the ':' sits between hex digits and the
+ * window has "::" or seven colons (so 12:30:45 never gets here) */
+static size_t
+do_colon(struct scan *sc, size_t i)
+{
+	size_t ws = i, we = i, ncolon = 0;
+	int dcolon = 0;
+	unsigned char p = i ? at(sc, i - 1) : 0, n = at(sc, i + 1);
+
+	if (!sc->r->enabled[KIND_IPV6] || !(is_hex(p) || p == ':') || !(is_hex(n) || n == ':'))
+		return i + 1;
+	if (i < sc->colon_until)	/* inside a window already looked at */
+		return i + 1;
+	while (ws > 0 && i - ws < IPV6_WINDOW && (is_hex(at(sc, ws - 1)) ||
+	    at(sc, ws - 1) == ':' || at(sc, ws - 1) == '.'))
+		ws--;
+	while (we < sc->len && we - i < IPV6_WINDOW && (is_hex(at(sc, we)) ||
+	    at(sc, we) == ':' || at(sc, we) == '.'))
+		we++;
+	for (size_t j = ws; j < we; j++) {
+		if (at(sc, j) == ':') {
+			ncolon++;
+			dcolon |= at(sc, j + 1) == ':';
+		}
+	}
+	sc->colon_until = we;
+	if (ncolon < 7 && !dcolon)
+		return i + 1;
+	for (size_t k = 0; k < NDEFS; k++)
+		if (kind_defs[k].kind == KIND_IPV6)
+			scan_window(sc, &kind_defs[k], ws, we);
+	return i + 1;
+}
+
+/* next_trigger - the first offset >= i holding a trigger byte, or len.
+ * With SSE2 sixteen bytes at a time: the triggers are '0'..':', '@'..'Z',
+ * '(' and '+', so two range compares and two equalities find them all. */
+static size_t
+next_trigger(const unsigned char *t, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i d_lo = _mm_set1_epi8(0x2F), d_hi = _mm_set1_epi8(0x3B);
+	const __m128i u_lo = _mm_set1_epi8(0x3F), u_hi = _mm_set1_epi8(0x5B);
+	const __m128i open = _mm_set1_epi8('('), plus = _mm_set1_epi8('+');
+
+	while (i + 16 <= len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		__m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, d_lo), _mm_cmplt_epi8(v, d_hi));
+		__m128i u = _mm_and_si128(_mm_cmpgt_epi8(v, u_lo), _mm_cmplt_epi8(v, u_hi));
+		__m128i o = _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, plus));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, u), o));
+
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < len && trig[t[i]] == 0)
+		i++;
+	return i;
+}
+
+/* scan_builtin - the trigger loop over the whole text */
+static int
+scan_builtin(struct scan *sc)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+	size_t i = 0, len = sc->len;
+
+	while (i < len && !sc->err) {
+		unsigned char cls;
+
+		if ((i = next_trigger(t, i, len)) >= len)
+			break;
+		cls = trig[t[i]];
+		if (cls == T_AT)
+			i = do_email(sc, i);
+		else if (cls == T_COLON)
+			i = do_colon(sc, i);
+		else if (cls == T_OPEN)
+			i = is_digit(at(sc, i + 1)) || (t[i] == '(' && at(sc, i + 1) == '+') ?
+			    do_cluster(sc, i) : i + 1;
+		else if (i > 0 && is_alnum(t[i - 1]))
+			while (i < len && is_alnum(t[i]))	/* inside a word */
+				i++;
+		else if (cls == T_DIGIT)
+			i = do_cluster(sc, i);
+		else
+			i = do_upper(sc, i);
+	}
+	return sc->err ? -1 : 0;
+}
+
+/* ---- findings ---- */
+
+void
+findings_init(struct findings *f)
+{
+	f->v = NULL;
+	f->n = f->cap = 0;
+}
+
+void
+findings_reset(struct findings *f)
+{
+	f->n = 0;
+}
+
+void
+findings_free(struct findings *f)
+{
+	free(f->v);
+	findings_init(f);
+}
+
+/* findings_add - append one; the caller keeps them sorted and disjoint */
+int
+findings_add(struct findings *f, size_t start, size_t end, int kind)
+{
+	if (f->n == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 16;
+		struct finding *nv;
+
+		if (ncap > SIZE_MAX / sizeof(*nv) ||
+		    (nv = realloc(f->v, ncap * sizeof(*nv))) == NULL)
+			return -1;
+		f->v = nv;
+		f->cap = ncap;
+	}
+	f->v[f->n++] = (struct finding){ start, end, kind };
+	return 0;
+}
+
+int
+recognizer_scan(const struct recognizer *r, const char *text, size_t len,
+    const struct entities *ents, struct findings *out, enum scrub_err *err_r)
+{
+	struct scan sc;
+	int rc = -1;
+
+	findings_reset(out);
+	memset(&sc, 0, sizeof(sc));
+	sc.r = r;
+	sc.t = text;
+	sc.len = len;
+	if ((sc.md = pcre2_match_data_create(16, NULL)) == NULL) {
+		*err_r = ERR_NOMEM;
+		return -1;
+	}
+	if (scan_builtin(&sc) == 0 && recognize_scan_custom(&sc) == 0 &&
+	    recognize_scan_entities(&sc, ents) == 0 && recognize_resolve(&sc, out) == 0)
+		rc = 0;
+	if (rc < 0)
+		*err_r = sc.err ? sc.err : ERR_NOMEM;
+	free(sc.c);
+	pcre2_match_data_free(sc.md);
+	return rc;
+}

@@ -1,0 +1,318 @@
+/* scrub_leaf - one single MIME part: attachment policy, then for text the
+ * decode / convert / redact / re-encode round.
+ *
+ * A part that is not changed is not touched at all.  A changed text part
+ * gets a new body (same transfer encoding where it still fits, else
+ * quoted-printable; lines stay under 998 octets) and its charset label set
+ * to utf-8 when the text was converted.  Text whose charset iconv cannot
+ * convert is scanned as it is (ASCII-compatible bytes) and keeps its label;
+ * text with NUL bytes in such a charset cannot be read and fails closed.
+ */
+#include <libetpan/libetpan.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "attach.h"
+#include "charset.h"
+#include "codec.h"
+#include "html.h"
+#include "mimeedit.h"
+#include "scrub_int.h"
+
+/* type_string - "text/plain", lower case, from libetpan's content type */
+static void
+type_string(const struct mailmime_content *ct, char *out, size_t n)
+{
+	const char *t = "application", *sub;
+
+	if (ct == NULL || ct->ct_type == NULL) {
+		snprintf(out, n, "text/plain");
+		return;
+	}
+	if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
+		const struct mailmime_discrete_type *d = ct->ct_type->tp_data.tp_discrete_type;
+
+		switch (d->dt_type) {
+		case MAILMIME_DISCRETE_TYPE_TEXT: t = "text"; break;
+		case MAILMIME_DISCRETE_TYPE_IMAGE: t = "image"; break;
+		case MAILMIME_DISCRETE_TYPE_AUDIO: t = "audio"; break;
+		case MAILMIME_DISCRETE_TYPE_VIDEO: t = "video"; break;
+		case MAILMIME_DISCRETE_TYPE_APPLICATION: t = "application"; break;
+		default: t = d->dt_extension ? d->dt_extension : "x-unknown"; break;
+		}
+	} else {
+		const struct mailmime_composite_type *co = ct->ct_type->tp_data.tp_composite_type;
+
+		t = co->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE ? "message" :
+		    co->ct_type == MAILMIME_COMPOSITE_TYPE_MULTIPART ? "multipart" :
+		    co->ct_token ? co->ct_token : "x-unknown";
+	}
+	sub = ct->ct_subtype ? ct->ct_subtype : "";
+	snprintf(out, n, "%s/%s", t, sub);
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+/* text_type - 1: read it as text; 2: text only if the bytes say so (a
+ * generic type with a text-like file name); 0: opaque */
+static int
+text_type(const char *type, const char *fname)
+{
+	static const char *const app_text[] = {
+		"application/json", "application/xml", "application/csv",
+		"application/x-csv", "application/yaml", "application/x-yaml",
+		"application/x-sh", "application/sql", "application/javascript",
+		"application/x-log", "message/delivery-status",
+		"message/disposition-notification", "message/feedback-report",
+		"message/global-delivery-status", NULL
+	};
+	static const char *const text_ext[] = {
+		".txt", ".log", ".csv", ".tsv", ".json", ".xml", ".yaml", ".yml",
+		".ini", ".cfg", ".conf", ".md", ".eml", ".out", ".err", NULL
+	};
+
+	if (strncmp(type, "text/", 5) == 0)
+		return 1;
+	for (size_t i = 0; app_text[i]; i++)
+		if (strcmp(type, app_text[i]) == 0)
+			return 1;
+	if (fname && (strcmp(type, "application/octet-stream") == 0 ||
+	    strncmp(type, "application/x-", 14) == 0))
+		for (size_t i = 0; text_ext[i]; i++)
+			if (ends_with(fname, text_ext[i]))
+				return 2;
+	return 0;
+}
+
+static enum cte
+cte_of(const struct mailmime_single_fields *sf)
+{
+	if (sf->fld_encoding == NULL)
+		return CTE_7BIT;
+	switch (sf->fld_encoding->enc_type) {
+	case MAILMIME_MECHANISM_7BIT: return CTE_7BIT;
+	case MAILMIME_MECHANISM_8BIT: return CTE_8BIT;
+	case MAILMIME_MECHANISM_BINARY: return CTE_BINARY;
+	case MAILMIME_MECHANISM_QUOTED_PRINTABLE: return CTE_QP;
+	case MAILMIME_MECHANISM_BASE64: return CTE_BASE64;
+	default: return CTE_OTHER;
+	}
+}
+
+static int
+is_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+static size_t
+longest_line(const char *s, size_t len)
+{
+	size_t max = 0, pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(s + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - s) + 1 : len;
+
+		if (end - pos > max)
+			max = end - pos;
+		pos = end;
+	}
+	return max;
+}
+
+/* drop_part - replace an attachment by a short note saying why */
+static int
+drop_part(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
+    const char *type, int message_block)
+{
+	struct buf note;
+	int r;
+
+	buf_init(&note, 0);
+	buf_printf(&note, "[scrubgate: an attachment of type %s (%zu octets encoded) "
+	    "was removed by the attachment policy]", type, be - bs);
+	if (be > bs && c->in[be - 1] == '\n')
+		buf_puts(&note, c->eol);
+	r = scrub_set_content(c, hs, he, NULL, "7bit", "text/plain; charset=us-ascii",
+	    1, message_block);
+	if (r == 0)
+		r = scrub_edit(c, bs, be, note.p, note.len);
+	buf_free(&note);
+	c->res->attachments_dropped++;
+	if (r == 0 && (c->flags & SCRUB_EXPLAIN))
+		buf_printf(&c->res->explain, "  part %s (%s): dropped by attachment policy\n",
+		    c->path, type);
+	return r;
+}
+
+/* redact_text - the new text of a part, or 0 edits when nothing was found */
+static int
+redact_text(struct scrub_ctx *c, int html, const char *text, size_t len,
+    struct buf *out, int *changed_r)
+{
+	if (html)
+		return html_redact(text, len, scrub_scan_text, c, out, changed_r) < 0 ?
+		    scrub_fail(c, c->res->err ? c->res->err : ERR_NOMEM, c->where) : 0;
+	if (scrub_scan_text(c, text, len, &c->text_edits) < 0)
+		return -1;
+	*changed_r = c->text_edits.n > 0;
+	if (*changed_r && splice_apply(text, len, &c->text_edits, out) < 0)
+		return scrub_fail(c, ERR_NOMEM, c->where);
+	return 0;
+}
+
+/* encode_body - the new body in the chosen encoding, ending in a line
+ * break exactly when the old one did */
+static int
+encode_body(struct scrub_ctx *c, enum cte cte, const struct buf *text,
+    int ends_nl, struct buf *out)
+{
+	size_t el = strlen(c->eol);
+	int r;
+
+	if (cte == CTE_BASE64)
+		r = codec_base64_encode(text->p, text->len, c->eol, out);
+	else if (cte == CTE_QP)
+		r = codec_qp_encode(text->p, text->len, c->eol, out);
+	else
+		r = buf_append(out, text->p, text->len);
+	if (r < 0)
+		return -1;
+	if (!ends_nl) {
+		while (out->len > 0 && out->p[out->len - 1] == '\n') {
+			out->len -= out->len > 1 && out->p[out->len - 2] == '\r' ? 2 : 1;
+			out->p[out->len] = '\0';
+		}
+	} else if (out->len == 0 || out->p[out->len - 1] != '\n')
+		return buf_append(out, c->eol, el);
+	return 0;
+}
+
+/* rewrite_text - write back a changed text part */
+static int
+rewrite_text(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
+    enum cte cte, const char *charset, int converted, const struct buf *text,
+    int message_block)
+{
+	const char *new_charset = NULL, *new_cte = NULL;
+	int ascii = is_ascii(text->p, text->len);
+	struct buf body;
+	int r;
+
+	if (converted || (!ascii && charset_is_utf8_compatible(charset) &&
+	    charset_utf8_valid(text->p, text->len) &&
+	    (charset == NULL || strcasecmp(charset, "utf-8") != 0)))
+		new_charset = "utf-8";
+	if (cte != CTE_BASE64 && cte != CTE_QP &&
+	    (longest_line(text->p, text->len) > 998 ||
+	    (!ascii && cte == CTE_7BIT))) {
+		cte = CTE_QP;
+		new_cte = "quoted-printable";
+	}
+	buf_init(&body, 0);
+	r = encode_body(c, cte, text, be > bs && c->in[be - 1] == '\n', &body);
+	if (r < 0)
+		r = scrub_fail(c, ERR_NOMEM, c->where);
+	if (r == 0 && (new_charset || new_cte))
+		r = scrub_set_content(c, hs, he, new_charset, new_cte, NULL, 0,
+		    message_block);
+	if (r == 0)
+		r = scrub_edit(c, bs, be, body.p ? body.p : "", body.len);
+	buf_free(&body);
+	return r;
+}
+
+/* scrub_leaf - see scrub_int.h */
+int
+scrub_leaf(struct scrub_ctx *c, struct mailmime *m, size_t hs, size_t he)
+{
+	struct mailmime_single_fields sf;
+	const struct policy_spec *spec = c->p->spec;
+	const struct mailmime_data *d = m->mm_data.mm_single;
+	char type[160];
+	const char *fname, *charset, *text;
+	size_t bs, be, tlen;
+	int kind, attachment, converted = 0, changed = 0, r = -1;
+	int message_block = m->mm_parent_type == MAILMIME_MESSAGE;
+	enum cte cte;
+	struct buf dec, conv, red;
+
+	memset(&sf, 0, sizeof(sf));
+	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
+	type_string(m->mm_content_type, type, sizeof(type));
+	fname = sf.fld_disposition_filename ? sf.fld_disposition_filename : sf.fld_content_name;
+	snprintf(c->wherebuf, sizeof(c->wherebuf), "part %s (%s)", c->path, type);
+	c->where = c->wherebuf;
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+		return 0;
+	bs = (size_t)(d->dt_data.dt_text.dt_data - c->in);
+	be = bs + d->dt_data.dt_text.dt_length;
+	if (d->dt_data.dt_text.dt_data < c->in || be > c->len)
+		return scrub_fail(c, ERR_PARSE, c->where);
+
+	kind = text_type(type, fname);
+	attachment = fname != NULL || (sf.fld_disposition && sf.fld_disposition->dsp_type &&
+	    sf.fld_disposition->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT);
+	if (kind != 1 || attachment) {
+		enum attach_action a = attach_policy_for(spec, type, fname);
+
+		if (a == ATTACH_REJECT)
+			return scrub_fail(c, ERR_ATTACHMENT, c->where);
+		if (a == ATTACH_DROP)
+			return drop_part(c, hs, he, bs, be, type, message_block);
+	}
+	cte = cte_of(&sf);
+	if (kind == 0 || cte == CTE_OTHER)
+		return 0;
+
+	buf_init(&dec, spec->limits.max_decoded_size);
+	buf_init(&conv, spec->limits.max_decoded_size * 2 + 16);
+	buf_init(&red, spec->limits.max_decoded_size * 2 + 65536);
+	if (codec_decode(cte, c->in + bs, be - bs, &dec) < 0) {
+		scrub_fail(c, dec.len >= spec->limits.max_decoded_size ||
+		    be - bs > spec->limits.max_decoded_size ? ERR_DECODED_SIZE : ERR_ENCODING,
+		    c->where);
+		goto out;
+	}
+	text = dec.p ? dec.p : "";
+	tlen = dec.len;
+	if (kind == 2 && memchr(text, '\0', tlen) != NULL) {
+		r = 0;		/* binary after all: an opaque attachment */
+		goto out;
+	}
+	charset = sf.fld_content_charset;
+	if (!charset_is_utf8_compatible(charset)) {
+		if (charset_to_utf8(charset, text, tlen, &conv) == 0) {
+			text = conv.p ? conv.p : "";
+			tlen = conv.len;
+			converted = 1;
+		} else if (memchr(text, '\0', tlen) != NULL) {
+			scrub_fail(c, ERR_CHARSET, c->where);
+			goto out;
+		}
+	}
+	if (redact_text(c, strcmp(type, "text/html") == 0, text, tlen, &red, &changed) < 0)
+		goto out;
+	r = changed ? rewrite_text(c, hs, he, bs, be, cte, charset, converted, &red,
+	    message_block) : 0;
+out:
+	buf_free_clean(&dec);
+	buf_free_clean(&conv);
+	buf_free_clean(&red);
+	return r;
+}

@@ -1,0 +1,712 @@
+/* config - the key table and the INI parser driven by it (see config.h).
+ *
+ * libinih does the INI syntax.  We feed it through ini_parse_stream with
+ * our own line reader, which numbers the lines (so an error found after a
+ * key was accepted - a bad regex - can still name its line), sees section
+ * headers (so empty or unknown sections are caught) and refuses lines
+ * longer than inih's fixed line buffer instead of letting it split them.
+ * inih's multi-line continuation is switched off: an indented line is an
+ * ordinary key, not a silent continuation of the key above.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config_table.h"
+
+#define F(m) offsetof(struct config, m)
+#define LIM(name, type, def, min, max, doc) \
+	{ "limits", #name, type, def, min, max, F(spec.limits.name), 0, doc }
+
+const struct cfg_key cfg_keys[] = {
+	{ "scrub", "strategy", CT_STRATEGY, "mask", 0, 0, F(spec.strategy), 0,
+	  "How a finding is replaced. mask: by its label, e.g. [EMAIL]. "
+	  "pseudonym: by a stable token, e.g. [EMAIL-7f3a9c2e], an "
+	  "HMAC-SHA-256 of the normalised value under the key in "
+	  "pseudonym_key, so the same value gets the same token in every "
+	  "message and only the key holder can link them." },
+	{ "scrub", "pseudonym_key", CT_PATH, "pseudonym.key", 0, 0,
+	  F(key_path), 0,
+	  "File holding the pseudonym key (hex), relative to the directory of "
+	  "this file. Used only with strategy = pseudonym; created with 32 "
+	  "random bytes and mode 0600 when missing. A key file that group or "
+	  "others can read is refused." },
+	{ "kinds", NULL, CT_KIND, "redact", 1, 64, F(spec.kinds), 0,
+	  "One key per built-in kind: redact (replace by label or pseudonym), "
+	  "mask-keep-last N (replace all but the last N letters and digits "
+	  "by '*'), or off (leave alone). name is known-entity redaction: "
+	  "names and addresses from the message's own headers (see "
+	  "[entities])." },
+	{ "pattern", "regex", CT_PAT_REGEX, "", 0, 0, 0, 0,
+	  "A section [pattern NAME] (NAME: a-z, 0-9, _) adds a custom kind. "
+	  "regex: a PCRE2 pattern (UTF mode), required. At most 32 patterns; "
+	  "a line may hold at most 196 bytes." },
+	{ "pattern", "label", CT_PAT_LABEL, "NAME upper-cased", 0, 0, 0, 0,
+	  "Replacement label of the custom kind: A-Z, a-z, 0-9, _ and -." },
+	{ "pattern", "action", CT_PAT_ACTION, "redact", 1, 64, 0, 0,
+	  "redact, mask-keep-last N or off, as in [kinds]." },
+	{ "allow", "value", CT_VALUES, "", 0, 0, F(spec.allow_values),
+	  F(spec.nallow_values),
+	  "A value that is never redacted (exact match). Repeat the key for "
+	  "more values." },
+	{ "allow", "pattern", CT_PATTERNS, "", 0, 0, F(spec.allow_patterns),
+	  F(spec.nallow_patterns),
+	  "A PCRE2 pattern; a finding it matches in full is never redacted. "
+	  "Repeat the key for more patterns." },
+	{ "recipients", "cc_allow", CT_ADDRS, "", 0, 0, F(spec.cc_allow),
+	  F(spec.ncc_allow),
+	  "Cc/Bcc addresses kept in the headers: domains (example.com) or full "
+	  "addresses (a@example.com), separated by commas or spaces. Every "
+	  "other Cc and Bcc address is removed. Empty: remove them all." },
+	{ "attachments", "default", CT_ATTACH, "keep", 0, 0,
+	  F(spec.attach_default), 0,
+	  "What happens to a non-text attachment no rule matches: keep "
+	  "(byte-identical), drop (replaced by a short text/plain note) or "
+	  "reject (the whole message fails and is quarantined)." },
+	{ "attachments", NULL, CT_ATTACH_RULE, "", 0, 0, F(spec.attach),
+	  F(spec.nattach),
+	  "Rules, tried in order, first match wins: a MIME type "
+	  "(application/pdf = keep), a whole top-level type (image/* = drop) "
+	  "or a file name ending (.exe = reject)." },
+	{ "entities", "cc", CT_BOOL, "yes", 0, 0, F(spec.entities_cc), 0,
+	  "Redact names and addresses of Cc'd and Bcc'd people where the "
+	  "text mentions them again." },
+	{ "entities", "to", CT_BOOL, "no", 0, 0, F(spec.entities_to), 0,
+	  "The same for the To people." },
+	{ "entities", "requester", CT_BOOL, "no", 0, 0,
+	  F(spec.entities_requester), 0,
+	  "The same for the requester (From, Reply-To, Sender)." },
+	{ "headers", "skip", CT_HEADERS, "", 0, 0, F(spec.skip_headers),
+	  F(spec.nskip_headers),
+	  "Header names never scanned, on top of the built-in ones, "
+	  "separated by commas or spaces." },
+	LIM(max_depth, CT_UINT, "20", 1, 1000,
+	    "MIME nesting depth (multipart and message/rfc822 levels)."),
+	LIM(max_parts, CT_UINT, "500", 1, 100000, "MIME parts in one message."),
+	LIM(max_header_size, CT_SIZE, "256k", 1024, 64ULL << 20,
+	    "Bytes in one header block. Sizes take a k, m or g suffix."),
+	LIM(max_line_length, CT_SIZE, "4m", 1000, 1ULL << 30,
+	    "Bytes in one line (header or undecoded body)."),
+	LIM(max_message_size, CT_SIZE, "64m", 1024, 4ULL << 30,
+	    "Bytes in one message."),
+	LIM(max_decoded_size, CT_SIZE, "32m", 1024, 4ULL << 30,
+	    "Bytes of one decoded text part."),
+	LIM(match_limit, CT_UINT, "1000000", 1000, 1000000000,
+	    "PCRE2 match limit per match attempt."),
+	LIM(depth_limit, CT_UINT, "10000", 100, 10000000,
+	    "PCRE2 depth limit per match attempt."),
+	LIM(heap_limit_kib, CT_UINT, "20480", 64, 4194304,
+	    "PCRE2 heap limit in KiB."),
+	LIM(scrub_timeout_ms, CT_UINT, "30000", 100, 3600000,
+	    "Wall time for one message in milliseconds; past it the message "
+	    "is quarantined (timeout)."),
+	LIM(worker_memory_mb, CT_UINT, "1024", 64, 65536,
+	    "Address-space limit of the scrub worker process in MiB (not "
+	    "applied in ASan and valgrind runs)."),
+};
+const size_t cfg_nkeys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
+_Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) <= 64,
+    "cfg_parse.seen holds 64 rows");
+
+/* the parser's state, shared by the line reader and the inih handler */
+struct cfg_parse {
+	struct config *c;
+	const char *name;
+	const char *p;
+	size_t len, pos;
+	unsigned line;
+	unsigned err_line;	/* line of the first error, 0: none yet */
+	int in_pattern;		/* index of the current [pattern], or -1 */
+	int bad_section;	/* the current section was refused */
+	unsigned char seen[64];			/* scalar rows given */
+	unsigned char seen_kind[KIND_BUILTIN_COUNT];
+	unsigned char seen_pat[KIND_CUSTOM_MAX][3];
+};
+
+/* fail - record the first error as "FILE:LINE: problem" */
+static int
+fail(struct cfg_parse *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int
+fail(struct cfg_parse *s, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (s->err_line)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->err_line = s->line ? s->line : 1;
+	snprintf(s->c->error, sizeof(s->c->error), "%s:%u: %s", s->name,
+	    s->err_line, msg);
+	return 0;
+}
+
+/* config_init - built-in defaults (what runs without -c) */
+int
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	policy_spec_defaults(&c->spec);
+	c->source = strdup("(defaults)");
+	c->key_path = strdup("pseudonym.key");
+	return c->source && c->key_path ? 0 : -1;
+}
+
+/* config_free - release everything, wiping the key */
+void
+config_free(struct config *c)
+{
+	policy_spec_free(&c->spec);
+	free(c->key_path);
+	free(c->dir);
+	free(c->source);
+	free(c->allow_pattern_line);
+	memset(c, 0, sizeof(*c));
+}
+
+/* printable - a value without control bytes (it reaches logs and dumps) */
+static int
+printable(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* parse_number - decimal with optional k/m/g suffix (sizes only) */
+static int
+parse_number(const char *v, int suffix, unsigned long long *n_r)
+{
+	unsigned long long n = 0, mul = 1;
+	const char *p = v;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (~0ULL - 9) / 10)
+			return -1;
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	if (suffix && *p) {
+		switch (tolower((unsigned char)*p++)) {
+		case 'k': mul = 1ULL << 10; break;
+		case 'm': mul = 1ULL << 20; break;
+		case 'g': mul = 1ULL << 30; break;
+		default: return -1;
+		}
+	}
+	if (*p != '\0' || (n && mul > ~0ULL / n))
+		return -1;
+	*n_r = n * mul;
+	return 0;
+}
+
+/* parse_action - "redact", "off", "mask-keep-last N" */
+static int
+parse_action(const char *v, const struct cfg_key *k, struct kind_rule *r)
+{
+	unsigned long long n;
+
+	if (strcmp(v, "redact") == 0 || strcmp(v, "off") == 0) {
+		r->action = v[0] == 'r' ? ACTION_REDACT : ACTION_OFF;
+		r->keep_last = 0;
+		return 0;
+	}
+	if (strncmp(v, "mask-keep-last", 14) != 0 || !isspace((unsigned char)v[14]))
+		return -1;
+	v += 14;
+	while (isspace((unsigned char)*v))
+		v++;
+	if (parse_number(v, 0, &n) < 0 || n < k->min || n > k->max)
+		return -1;
+	r->action = ACTION_MASK_KEEP_LAST;
+	r->keep_last = (unsigned)n;
+	return 0;
+}
+
+/* parse_bool - yes/no and the usual synonyms */
+static int
+parse_bool(const char *v)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* parse_attach - keep | drop | reject */
+static int
+parse_attach(const char *v)
+{
+	if (strcmp(v, "keep") == 0)
+		return ATTACH_KEEP;
+	if (strcmp(v, "drop") == 0)
+		return ATTACH_DROP;
+	if (strcmp(v, "reject") == 0)
+		return ATTACH_REJECT;
+	return -1;
+}
+
+/* list_add - append a copy of s[0..n) to a string list */
+static int
+list_add(char ***v, size_t *n, const char *s, size_t len, int lower)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+	char *d;
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	if ((d = strndup(s, len)) == NULL)
+		return -1;
+	for (size_t i = 0; lower && d[i]; i++)
+		d[i] = (char)tolower((unsigned char)d[i]);
+	nv[(*n)++] = d;
+	return 0;
+}
+
+/* valid_token - an address, domain or header name: no space, no control,
+ * header names also no colon */
+static int
+valid_token(const char *s, size_t n, enum cfg_type t)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch == 0x7f || ch == ';' ||
+		    (t == CT_HEADERS && ch == ':'))
+			return 0;
+		if (t == CT_ADDRS && (ch == '<' || ch == '>' || ch == '"' ||
+		    ch == ',' || (ch == '@' && ++at > 1)))
+			return 0;
+	}
+	return n > 0 && !(t == CT_ADDRS && (s[0] == '@' || s[n - 1] == '@'));
+}
+
+/* set_list - split on commas and spaces, append each item */
+static int
+set_list(struct cfg_parse *s, const struct cfg_key *k, const char *v)
+{
+	char ***list = (char ***)((char *)s->c + k->field);
+	size_t *n = (size_t *)((char *)s->c + k->nfield);
+	const char *sep = ", \t";
+
+	while (*v) {
+		size_t len;
+
+		v += strspn(v, sep);
+		if ((len = strcspn(v, sep)) == 0)
+			break;
+		if (!valid_token(v, len, k->type))
+			return fail(s, "%s: bad %s '%.*s'", k->key,
+			    k->type == CT_HEADERS ? "header name" :
+			    "address or domain", (int)(len > 64 ? 64 : len), v);
+		if (list_add(list, n, v, len, 1) < 0)
+			return fail(s, "out of memory");
+		v += len;
+	}
+	return 1;
+}
+
+/* set_repeat - [allow] value / pattern: one item per line */
+static int
+set_repeat(struct cfg_parse *s, const struct cfg_key *k, const char *v)
+{
+	char ***list = (char ***)((char *)s->c + k->field);
+	size_t *n = (size_t *)((char *)s->c + k->nfield);
+
+	if (*v == '\0')
+		return 1;	/* "value =" says: none */
+	if (k->type == CT_PATTERNS) {
+		unsigned *nl = realloc(s->c->allow_pattern_line,
+		    (*n + 1) * sizeof(*nl));
+
+		if (nl == NULL)
+			return fail(s, "out of memory");
+		nl[*n] = s->line;
+		s->c->allow_pattern_line = nl;
+	}
+	if (list_add(list, n, v, strlen(v), 0) < 0)
+		return fail(s, "out of memory");
+	return 1;
+}
+
+/* valid_attach_match - "type/subtype", "type/" + star, or ".ext" */
+static int
+valid_attach_match(const char *m)
+{
+	const char *slash = strchr(m, '/');
+
+	if (m[0] == '.')
+		return m[1] && strspn(m + 1, "abcdefghijklmnopqrstuvwxyz"
+		    "0123456789_-+.") == strlen(m + 1);
+	if (slash == NULL || slash == m || slash[1] == '\0')
+		return 0;
+	for (const char *p = m; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("/!#$&^_.+-", *p) ||
+		    (*p == '*' && p == slash + 1 && p[1] == '\0')))
+			return 0;
+	return 1;
+}
+
+/* set_attach_rule - "image/png = drop" */
+static int
+set_attach_rule(struct cfg_parse *s, const char *name, const char *v)
+{
+	struct policy_spec *sp = &s->c->spec;
+	struct attach_rule *nr;
+	int a = parse_attach(v);
+	char *m;
+
+	if (a < 0)
+		return fail(s, "%s: bad value '%.64s' (keep, drop or reject)",
+		    name, v);
+	if ((m = strdup(name)) == NULL)
+		return fail(s, "out of memory");
+	for (char *p = m; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (!valid_attach_match(m)) {
+		free(m);
+		return fail(s, "unknown key '%.64s' (a MIME type like image/png "
+		    "or image/*, a file ending like .exe, or default)", name);
+	}
+	if ((nr = realloc(sp->attach, (sp->nattach + 1) * sizeof(*nr))) == NULL) {
+		free(m);
+		return fail(s, "out of memory");
+	}
+	sp->attach = nr;
+	nr[sp->nattach].match = m;
+	nr[sp->nattach++].action = (enum attach_action)a;
+	return 1;
+}
+
+/* set_number - CT_UINT / CT_SIZE with bounds */
+static int
+set_number(struct cfg_parse *s, const struct cfg_key *k, const char *v)
+{
+	unsigned long long n;
+	char *f = (char *)s->c + k->field;
+
+	if (parse_number(v, k->type == CT_SIZE, &n) < 0)
+		return fail(s, "%s: bad number '%.64s'", k->key, v);
+	if (n < k->min || n > k->max)
+		return fail(s, "%s = %llu: out of range (%llu..%llu)", k->key, n,
+		    k->min, k->max);
+	if (k->type == CT_SIZE)
+		*(size_t *)(void *)f = (size_t)n;
+	else
+		*(unsigned *)(void *)f = (unsigned)n;
+	return 1;
+}
+
+/* set_scalar - the fixed-key types */
+static int
+set_scalar(struct cfg_parse *s, const struct cfg_key *k, const char *v)
+{
+	char *f = (char *)s->c + k->field;
+	int x;
+
+	switch (k->type) {
+	case CT_STRATEGY:
+		if (strcmp(v, "mask") && strcmp(v, "pseudonym"))
+			return fail(s, "strategy: bad value '%.64s' (mask or "
+			    "pseudonym)", v);
+		s->c->spec.strategy = v[0] == 'm' ? STRATEGY_MASK :
+		    STRATEGY_PSEUDONYM;
+		return 1;
+	case CT_PATH:
+		if (*v == '\0')
+			return fail(s, "%s: empty file name", k->key);
+		free(*(char **)(void *)f);
+		if ((*(char **)(void *)f = strdup(v)) == NULL)
+			return fail(s, "out of memory");
+		return 1;
+	case CT_ATTACH:
+		if ((x = parse_attach(v)) < 0)
+			return fail(s, "%s: bad value '%.64s' (keep, drop or "
+			    "reject)", k->key, v);
+		*(enum attach_action *)(void *)f = (enum attach_action)x;
+		return 1;
+	case CT_BOOL:
+		if ((x = parse_bool(v)) < 0)
+			return fail(s, "%s: bad value '%.64s' (yes or no)",
+			    k->key, v);
+		*(int *)(void *)f = x;
+		return 1;
+	default:
+		return set_number(s, k, v);
+	}
+}
+
+/* set_pattern_key - regex, label, action of the current [pattern NAME] */
+static int
+set_pattern_key(struct cfg_parse *s, const struct cfg_key *k, const char *v)
+{
+	int i = s->in_pattern;
+	struct custom_pattern *cp = &s->c->spec.custom[i];
+	char **f = k->type == CT_PAT_REGEX ? &cp->regex : &cp->label;
+
+	if (k->type == CT_PAT_ACTION) {
+		if (parse_action(v, k, &s->c->spec.kinds[KIND_CUSTOM + i]) < 0)
+			return fail(s, "action: bad value '%.64s' (redact, "
+			    "mask-keep-last N with N in 1..64, or off)", v);
+		return 1;
+	}
+	if (*v == '\0')
+		return fail(s, "%s: empty value", k->key);
+	if (k->type == CT_PAT_LABEL && (strlen(v) > 32 || strspn(v,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+	    != strlen(v)))
+		return fail(s, "label: bad value '%.64s' (letters, digits, _ "
+		    "and -, at most 32)", v);
+	if (k->type == CT_PAT_REGEX)
+		s->c->regex_line[i] = s->line;
+	free(*f);
+	if ((*f = strdup(v)) == NULL)
+		return fail(s, "out of memory");
+	return 1;
+}
+
+/* find_row - the table row for section/key; *row_r its index */
+static const struct cfg_key *
+find_row(const char *section, const char *name, size_t *row_r)
+{
+	const struct cfg_key *wild = NULL;
+
+	for (size_t i = 0; i < cfg_nkeys; i++) {
+		if (strcmp(cfg_keys[i].section, section) != 0)
+			continue;
+		if (cfg_keys[i].key == NULL) {
+			wild = &cfg_keys[i];
+			*row_r = i;
+		} else if (strcmp(cfg_keys[i].key, name) == 0) {
+			*row_r = i;
+			return &cfg_keys[i];
+		}
+	}
+	return wild;
+}
+
+/* handle_kind - [kinds] NAME = action */
+static int
+handle_kind(struct cfg_parse *s, const struct cfg_key *k, const char *name,
+    const char *v)
+{
+	int kind = kind_lookup(name);
+
+	if (kind < 0)
+		return fail(s, "unknown kind '%.64s' in [kinds]", name);
+	if (s->seen_kind[kind]++)
+		return fail(s, "%s given twice in [kinds]", name);
+	if (parse_action(v, k, &s->c->spec.kinds[kind]) < 0)
+		return fail(s, "%s: bad value '%.64s' (redact, mask-keep-last N "
+		    "with N in 1..64, or off)", name, v);
+	return 1;
+}
+
+/* handler - inih callback for one key = value */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg_parse *s = user;
+	const char *sec = s->in_pattern >= 0 ? "pattern" : section;
+	const struct cfg_key *k;
+	size_t row = 0;
+
+	if (s->bad_section)
+		return 0;
+	if (*section == '\0')
+		return fail(s, "key '%.64s' outside a section", name);
+	if (!printable(value))
+		return fail(s, "%s: control character in value", name);
+	if (value[0] == ';')	/* it would read back as a comment */
+		return fail(s, "%s: value may not start with ';'", name);
+	if ((k = find_row(sec, name, &row)) == NULL)
+		return fail(s, "unknown key '%.64s' in [%.64s]", name, section);
+	if (k->type == CT_KIND)
+		return handle_kind(s, k, name, value);
+	if (k->type == CT_ATTACH_RULE)
+		return set_attach_rule(s, name, value);
+	if (k->type == CT_VALUES || k->type == CT_PATTERNS)
+		return set_repeat(s, k, value);
+	if (k->type == CT_ADDRS || k->type == CT_HEADERS)
+		return set_list(s, k, value);
+	if (s->in_pattern >= 0) {
+		if (s->seen_pat[s->in_pattern][k->type - CT_PAT_REGEX]++)
+			return fail(s, "%s given twice in [%.64s]", name, section);
+		return set_pattern_key(s, k, value);
+	}
+	if (s->seen[row]++)
+		return fail(s, "%s given twice in [%.64s]", name, section);
+	return set_scalar(s, k, value);
+}
+
+/* new_pattern - "[pattern NAME]": a new custom kind */
+static void
+new_pattern(struct cfg_parse *s, const char *name, size_t n)
+{
+	struct policy_spec *sp = &s->c->spec;
+	struct custom_pattern *cp;
+
+	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789_") < n) {
+		fail(s, "bad pattern name '%.*s' (a-z, 0-9 and _, at most 32)",
+		    (int)(n > 64 ? 64 : n), name);
+		return;
+	}
+	for (size_t i = 0; i < sp->ncustom; i++)
+		if (strlen(sp->custom[i].name) == n &&
+		    memcmp(sp->custom[i].name, name, n) == 0) {
+			fail(s, "[pattern %.*s] given twice", (int)n, name);
+			return;
+		}
+	if (kind_lookup(strndupa(name, n)) >= 0) {
+		fail(s, "pattern name '%.*s' is a built-in kind", (int)n, name);
+		return;
+	}
+	if (sp->ncustom == KIND_CUSTOM_MAX) {
+		fail(s, "too many [pattern] sections (at most %d)",
+		    KIND_CUSTOM_MAX);
+		return;
+	}
+	cp = &sp->custom[sp->ncustom];
+	cp->name = strndup(name, n);
+	cp->label = strndup(name, n);
+	if (cp->name == NULL || cp->label == NULL) {
+		fail(s, "out of memory");
+		return;
+	}
+	for (char *p = cp->label; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	sp->kinds[KIND_CUSTOM + sp->ncustom] = (struct kind_rule){ ACTION_REDACT, 0 };
+	s->c->custom_line[sp->ncustom] = s->line;
+	s->in_pattern = (int)sp->ncustom++;
+}
+
+/* section_line - a "[...]" line: check the name, track [pattern NAME] */
+static void
+section_line(struct cfg_parse *s, const char *line, size_t n)
+{
+	static const char *known[] = { "scrub", "kinds", "allow", "recipients",
+	    "attachments", "entities", "headers", "limits" };
+	const char *end = memchr(line, ']', n);
+	size_t len;
+
+	s->in_pattern = -1;
+	s->bad_section = 1;
+	if (end == NULL)
+		return;		/* inih reports the syntax error */
+	line++;
+	len = (size_t)(end - line);
+	if (len > 8 && memcmp(line, "pattern ", 8) == 0) {
+		new_pattern(s, line + 8, len - 8);
+		s->bad_section = s->in_pattern < 0;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == len && memcmp(known[i], line, len) == 0) {
+			s->bad_section = 0;
+			return;
+		}
+	fail(s, "unknown section [%.*s]", (int)(len > 64 ? 64 : len), line);
+}
+
+/* reader - inih's fgets: one line at a time, numbered and checked */
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct cfg_parse *s = stream;
+	const char *p = s->p + s->pos, *nl;
+	size_t avail = s->len - s->pos, n, skip;
+
+	if (avail == 0)
+		return NULL;
+	s->line++;
+	nl = memchr(p, '\n', avail);
+	n = nl ? (size_t)(nl - p) + 1 : avail;
+	s->pos += n;
+	skip = s->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	while (skip < n && (p[skip] == ' ' || p[skip] == '\t'))
+		skip++;
+	if (memchr(p, '\0', n) != NULL) {
+		fail(s, "NUL byte in line");
+		n = 0;
+	} else if (n + 1 > (size_t)num) {
+		fail(s, "line too long (at most %d bytes)", num - 4);
+		n = 0;
+	} else if (skip < n && p[skip] == '[') {
+		section_line(s, p + skip, n - skip);
+	}
+	memcpy(str, p, n);
+	str[n] = '\0';
+	return str;
+}
+
+/* check_patterns - every [pattern] has a regex */
+static int
+check_patterns(struct cfg_parse *s)
+{
+	for (size_t i = 0; i < s->c->spec.ncustom; i++)
+		if (s->c->spec.custom[i].regex == NULL) {
+			s->line = s->c->custom_line[i];
+			return fail(s, "[pattern %s] has no regex",
+			    s->c->spec.custom[i].name);
+		}
+	return 1;
+}
+
+/* config_parse - apply INI text; name appears in error lines */
+int
+config_parse(struct config *c, const char *name, const char *text,
+    size_t len)
+{
+	struct cfg_parse s;
+	int rc;
+
+	if (c->source == NULL || strcmp(c->source, name) != 0) {
+		free(c->source);
+		if ((c->source = strdup(name)) == NULL) {
+			snprintf(c->error, sizeof(c->error), "%s: out of memory",
+			    name);
+			return -1;
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.name = name;
+	s.p = text;
+	s.len = len;
+	s.in_pattern = -1;
+	c->error[0] = '\0';
+	ini_allow_multiline = false;
+	rc = ini_parse_stream(reader, &s, handler, &s);
+	if (rc > 0 && !s.err_line) {
+		s.line = (unsigned)rc;
+		fail(&s, "syntax error (want [section] or key = value)");
+	} else if (rc < 0 && !s.err_line) {
+		s.line = 0;
+		fail(&s, "out of memory");
+	}
+	if (!s.err_line)
+		check_patterns(&s);
+	return s.err_line ? -1 : 0;
+}

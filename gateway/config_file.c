@@ -1,0 +1,273 @@
+/* config_file - the config module's contact with the world: reading the
+ * file, the pseudonym key file, and compiling the result (see config.h).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "scrub.h"
+
+#define CONFIG_MAX_SIZE (1024 * 1024)
+#define KEY_NEW_BYTES 32
+
+/* read_small - a whole small file into a malloc'd buffer */
+static char *
+read_small(const char *path, size_t max, size_t *len_r, int *errno_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *p = NULL;
+	ssize_t n;
+
+	*errno_r = 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		goto fail;
+	}
+	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	n = read(fd, p, (size_t)st.st_size);
+	if (n != (ssize_t)st.st_size) {
+		if (n >= 0)
+			errno = EIO;
+		goto fail;
+	}
+	p[n] = '\0';
+	*len_r = (size_t)n;
+	close(fd);
+	return p;
+fail:
+	*errno_r = errno;
+	free(p);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* config_load - read and parse a file, then load the pseudonym key */
+int
+config_load(struct config *c, const char *path)
+{
+	char *text, *d;
+	size_t len = 0;
+	int err, rc;
+
+	free(c->source);
+	free(c->dir);
+	c->source = strdup(path);
+	d = strdup(path);
+	c->dir = d ? strdup(dirname(d)) : NULL;
+	free(d);
+	if (c->source == NULL || c->dir == NULL) {
+		snprintf(c->error, sizeof(c->error), "%s: out of memory", path);
+		return -1;
+	}
+	if ((text = read_small(path, CONFIG_MAX_SIZE, &len, &err)) == NULL) {
+		snprintf(c->error, sizeof(c->error), "%s: %s", path,
+		    err == EINVAL ? "not a regular file" : strerror(err));
+		return -1;
+	}
+	rc = config_parse(c, path, text, len);
+	free(text);
+	if (rc == 0)
+		rc = config_load_key(c);
+	return rc;
+}
+
+/* key_decode - hex text (whitespace around it ignored) into the spec */
+static int
+key_decode(struct config *c, const char *text, size_t len)
+{
+	size_t a = 0, b = len, n;
+
+	while (a < b && isspace((unsigned char)text[a]))
+		a++;
+	while (b > a && isspace((unsigned char)text[b - 1]))
+		b--;
+	n = b - a;
+	if (n % 2 || n < 32 || n > 2 * sizeof(c->spec.key))
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = OPENSSL_hexchar2int((unsigned char)text[a + 2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)text[a + 2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		c->spec.key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	c->spec.keylen = n / 2;
+	return 0;
+}
+
+/* key_create - a new key file: random bytes, hex, mode 0600, O_EXCL */
+static int
+key_create(const char *path)
+{
+	unsigned char raw[KEY_NEW_BYTES];
+	char hex[2 * KEY_NEW_BYTES + 2];
+	int fd, rc = -1;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		errno = EIO;
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	hex[2 * KEY_NEW_BYTES] = '\n';
+	hex[2 * KEY_NEW_BYTES + 1] = '\0';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0) {
+		if (write(fd, hex, sizeof(hex) - 1) == (ssize_t)sizeof(hex) - 1 &&
+		    fsync(fd) == 0)
+			rc = 0;
+		if (close(fd) < 0)
+			rc = -1;
+		if (rc < 0)
+			unlink(path);
+	}
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	return rc;
+}
+
+/* key_read - open, check the mode, decode */
+static int
+key_read(struct config *c, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char text[256];
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(c->error, sizeof(c->error), "%s: not a regular file",
+		    path);
+		return -2;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		close(fd);
+		snprintf(c->error, sizeof(c->error), "%s: pseudonym key is "
+		    "readable or writable by group or others (mode %04o); "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		return -2;
+	}
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	if (n < 0 || key_decode(c, text, (size_t)n) < 0) {
+		snprintf(c->error, sizeof(c->error), "%s: %s", path, n < 0 ?
+		    strerror(errno) : "pseudonym key must be 32 to 128 hex digits");
+		OPENSSL_cleanse(text, sizeof(text));
+		return -2;
+	}
+	OPENSSL_cleanse(text, sizeof(text));
+	return 0;
+}
+
+/* config_load_key - when strategy = pseudonym: read or create the key */
+int
+config_load_key(struct config *c)
+{
+	char *path;
+	int rc;
+
+	if (c->spec.strategy != STRATEGY_PSEUDONYM)
+		return 0;
+	if (c->key_path[0] != '/' && c->dir != NULL)
+		path = malloc(strlen(c->dir) + strlen(c->key_path) + 2);
+	else
+		path = strdup(c->key_path);
+	if (path == NULL) {
+		snprintf(c->error, sizeof(c->error), "%s: out of memory",
+		    c->key_path);
+		return -1;
+	}
+	if (c->key_path[0] != '/' && c->dir != NULL)
+		sprintf(path, "%s/%s", c->dir, c->key_path);
+	rc = key_read(c, path);
+	if (rc == -1 && errno == ENOENT) {
+		if (key_create(path) < 0 && errno != EEXIST)
+			rc = -1;
+		else
+			rc = key_read(c, path);
+	}
+	if (rc == -1)
+		snprintf(c->error, sizeof(c->error), "%s: %s", path,
+		    strerror(errno));
+	free(path);
+	return rc < 0 ? -1 : 0;
+}
+
+/* try_one - compile a spec holding just one custom or allow pattern */
+static const char *
+try_one(const struct config *c, size_t custom, size_t allow)
+{
+	struct policy_spec t;
+	struct scrub_policy *p;
+	const char *err = NULL;
+
+	policy_spec_defaults(&t);
+	if (custom != (size_t)-1) {
+		t.custom[0] = c->spec.custom[custom];
+		t.ncustom = 1;
+	} else {
+		t.allow_patterns = &c->spec.allow_patterns[allow];
+		t.nallow_patterns = 1;
+	}
+	/* t borrows c's strings: nothing to free */
+	if ((p = scrub_policy_create(&t, &err)) != NULL) {
+		scrub_policy_destroy(&p);
+		return NULL;
+	}
+	return err ? err : "cannot compile";
+}
+
+/* locate - find the line of the pattern that made the compile fail */
+static void
+locate(struct config *c, const char *err)
+{
+	const char *e;
+
+	for (size_t i = 0; i < c->spec.ncustom; i++)
+		if ((e = try_one(c, i, (size_t)-1)) != NULL) {
+			snprintf(c->error, sizeof(c->error), "%s:%u: [pattern %s] "
+			    "regex: %s", c->source, c->regex_line[i],
+			    c->spec.custom[i].name, e);
+			return;
+		}
+	for (size_t i = 0; i < c->spec.nallow_patterns; i++)
+		if ((e = try_one(c, (size_t)-1, i)) != NULL) {
+			snprintf(c->error, sizeof(c->error), "%s:%u: [allow] "
+			    "pattern: %s", c->source, c->allow_pattern_line[i], e);
+			return;
+		}
+	snprintf(c->error, sizeof(c->error), "%s: %s", c->source, err);
+}
+
+/* config_compile - scrub_policy_create with errors located at a line */
+int
+config_compile(struct config *c, struct scrub_policy **p_r)
+{
+	const char *err = "cannot compile the policy";
+
+	if ((*p_r = scrub_policy_create(&c->spec, &err)) != NULL)
+		return 0;
+	locate(c, err ? err : "cannot compile the policy");
+	return -1;
+}

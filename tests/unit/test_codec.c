@@ -1,0 +1,263 @@
+/* test_codec - transfer encodings: decoding, encoding, round trips. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "harness.h"
+
+/* max_line - the longest line of s, line ends not counted */
+static size_t
+max_line(const char *s, size_t n)
+{
+	size_t best = 0, cur = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n') {
+			if (cur && s[i - 1] == '\r')
+				cur--;
+			best = cur > best ? cur : best;
+			cur = 0;
+		} else
+			cur++;
+	}
+	return cur > best ? cur : best;
+}
+
+/* test_cte - Content-Transfer-Encoding values */
+static void
+test_cte(void)
+{
+	CHECK(codec_cte_parse(NULL, 0) == CTE_7BIT);
+	CHECK(codec_cte_parse("", 0) == CTE_7BIT);
+	CHECK(codec_cte_parse(" Base64 ", 8) == CTE_BASE64);
+	CHECK(codec_cte_parse("QUOTED-PRINTABLE", 16) == CTE_QP);
+	CHECK(codec_cte_parse("quoted-printable (comment)", 26) == CTE_QP);
+	CHECK(codec_cte_parse("8bit", 4) == CTE_8BIT);
+	CHECK(codec_cte_parse("binary", 6) == CTE_BINARY);
+	CHECK(codec_cte_parse("7BIT\r\n", 6) == CTE_7BIT);
+	CHECK(codec_cte_parse("x-uuencode", 10) == CTE_OTHER);
+	CHECK(codec_cte_parse("base64x", 7) == CTE_OTHER);
+	CHECK(strcmp(codec_cte_name(CTE_QP), "quoted-printable") == 0);
+	CHECK(strcmp(codec_cte_name(CTE_BASE64), "base64") == 0);
+	CHECK(strcmp(codec_cte_name(CTE_7BIT), "7bit") == 0);
+}
+
+struct dec_case {
+	enum cte e;
+	const char *in, *want;
+};
+
+static const struct dec_case dec_cases[] = {
+	{ CTE_QP, "a=3Db", "a=b" },
+	{ CTE_QP, "alice@exa=\r\nmple.com", "alice@example.com" },
+	{ CTE_QP, "alice@exa=\nmple.com", "alice@example.com" },
+	{ CTE_QP, "soft = \t\r\nbreak", "soft break" },
+	{ CTE_QP, "line1\nline2\r\nline3\r", "line1\nline2\r\nline3\r" },
+	{ CTE_QP, "caf=C3=A9 caf=c3=a9", "caf\xc3\xa9 caf\xc3\xa9" },
+	{ CTE_QP, "bad =XY =4 =", "bad =XY =4 " },
+	{ CTE_QP, "end=", "end" },
+	{ CTE_QP, "", "" },
+	{ CTE_BASE64, "aGVsbG8g\r\nd29y bGQ=\r\n", "hello world" },
+	{ CTE_BASE64, "YWxpY2VAZXhhbXBsZS5jb20=", "alice@example.com" },
+	{ CTE_BASE64, "", "" },
+	{ CTE_7BIT, "a\r\nb\n", "a\r\nb\n" },
+	{ CTE_8BIT, "caf\xc3\xa9\n", "caf\xc3\xa9\n" },
+	{ CTE_BINARY, "x\ry", "x\ry" },
+};
+
+/* test_decode - the table above, and the cap */
+static void
+test_decode(void)
+{
+	size_t i;
+	struct buf out;
+
+	for (i = 0; i < sizeof(dec_cases) / sizeof(dec_cases[0]); i++) {
+		buf_init(&out, 0);
+		CHECK_MSG(codec_decode(dec_cases[i].e, dec_cases[i].in,
+		    strlen(dec_cases[i].in), &out) == 0, "row %zu", i);
+		CHECK_MSG(out.len == strlen(dec_cases[i].want) &&
+		    memcmp(out.p ? out.p : "", dec_cases[i].want, out.len) == 0,
+		    "row %zu: [%s]", i, out.p ? out.p : "");
+		buf_free(&out);
+	}
+	buf_init(&out, 4);
+	CHECK(codec_decode(CTE_BASE64, "aGVsbG8g", 8, &out) == -1);
+	CHECK(codec_decode(CTE_QP, "hello", 5, &out) == -1);
+	CHECK(codec_decode(CTE_OTHER, "x", 1, &out) == -1);
+	buf_free(&out);
+}
+
+/* qp - encode in with eol; the result in a static-free malloc'd buffer */
+static char *
+qp(const char *in, const char *eol)
+{
+	struct buf out;
+
+	buf_init(&out, 0);
+	if (codec_qp_encode(in, strlen(in), eol, &out) < 0)
+		return NULL;
+	return buf_detach(&out, NULL);
+}
+
+struct qp_case {
+	const char *in, *want;
+};
+
+static const struct qp_case qp_cases[] = {
+	{ "plain", "plain" },
+	{ "a=b", "a=3Db" },
+	{ "caf\xc3\xa9", "caf=C3=A9" },
+	{ "trail \nx\t\n", "trail=20\nx=09\n" },
+	{ "trail ", "trail=20" },
+	{ "From me\nFrom you", "=46rom me\n=46rom you" },
+	{ "Fromage", "Fromage" },
+	{ ".\n.x\nx.", "=2E\n=2Ex\nx." },
+	{ "crlf\r\nlf\nbare\rcr", "crlf\nlf\nbare=0Dcr" },
+	{ "a\r\n\r\n", "a\n\n" },
+	{ "nul\x01", "nul=01" },
+};
+
+/* test_qp_encode - known answers */
+static void
+test_qp_encode(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(qp_cases) / sizeof(qp_cases[0]); i++) {
+		char *r = qp(qp_cases[i].in, "\n");
+
+		CHECK_MSG(r && strcmp(r, qp_cases[i].want) == 0, "row %zu: %s",
+		    i, r ? r : "(null)");
+		free(r);
+	}
+	{
+		char *r = qp("a\nb\r\n", "\r\n");
+
+		CHECK(r && strcmp(r, "a\r\nb\r\n") == 0);
+		free(r);
+	}
+}
+
+/* roundtrip - decode(encode(in)) == in for QP and base64; lines <= 76 */
+static void
+roundtrip(const char *in, size_t n, const char *eol, const char *what)
+{
+	struct buf enc, dec;
+
+	buf_init(&enc, 0);
+	buf_init(&dec, 0);
+	CHECK_MSG(codec_qp_encode(in, n, eol, &enc) == 0, "%s", what);
+	CHECK_MSG(max_line(enc.p ? enc.p : "", enc.len) <= 76, "%s qp line",
+	    what);
+	CHECK_MSG(codec_decode(CTE_QP, enc.p ? enc.p : "", enc.len, &dec) == 0,
+	    "%s", what);
+	CHECK_MSG(dec.len == n && memcmp(dec.p ? dec.p : "", in, n) == 0,
+	    "%s: qp round trip [%.200s]", what, enc.p ? enc.p : "");
+	buf_reset(&enc);
+	buf_reset(&dec);
+	CHECK_MSG(codec_base64_encode(in, n, eol, &enc) == 0, "%s", what);
+	CHECK_MSG(max_line(enc.p ? enc.p : "", enc.len) <= 76, "%s b64 line",
+	    what);
+	CHECK_MSG(codec_decode(CTE_BASE64, enc.p ? enc.p : "", enc.len,
+	    &dec) == 0, "%s", what);
+	CHECK_MSG(dec.len == n && memcmp(dec.p ? dec.p : "", in, n) == 0,
+	    "%s: base64 round trip", what);
+	buf_free(&enc);
+	buf_free(&dec);
+}
+
+/* test_roundtrips - text of every awkward shape */
+static void
+test_roundtrips(void)
+{
+	static char line[600], mixed[4096];
+	size_t i, w;
+
+	roundtrip("", 0, "\n", "empty");
+	roundtrip("hello\n", 6, "\n", "short");
+	roundtrip("hello\r\nworld\r\n", 14, "\r\n", "crlf");
+	roundtrip("spaces   \n\t\nend  ", 18, "\n", "trailing blanks");
+	roundtrip("From the start\n.\n", 17, "\n", "from and dot");
+	roundtrip("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n", 15, "\n",
+	    "utf-8");
+	for (w = 70; w <= 80; w++) {
+		for (i = 0; i < w; i++)
+			line[i] = (char)('a' + i % 26);
+		line[w] = '\n';
+		roundtrip(line, w + 1, "\n", "exact widths");
+		line[w - 1] = ' ';
+		roundtrip(line, w + 1, "\n", "width, trailing space");
+		line[w - 1] = '=';
+		roundtrip(line, w + 1, "\n", "width, ending in =");
+		line[0] = '.';
+		roundtrip(line, w, "\n", "width, leading dot");
+	}
+	for (i = 0; i < 599; i++)
+		line[i] = (char)(i % 7 == 0 ? ' ' : 'x');
+	roundtrip(line, 599, "\n", "long line");
+	for (i = 0; i < sizeof(mixed); i++)
+		mixed[i] = (char)((i * 7919u + 13) % 251);
+	roundtrip(mixed, sizeof(mixed), "\n", "binary, no CRLF in it");
+	roundtrip("a\rb\r", 4, "\n", "bare cr");
+	for (i = 0; i < 300; i++)
+		line[i] = i % 2 ? '\xc3' : '\xa9';
+	roundtrip(line, 300, "\n", "all escapes");
+	for (i = 0; i < 300; i++)
+		line[i] = i % 77 == 76 ? '\n' : 'F';
+	roundtrip(line, 300, "\n", "F lines");
+}
+
+/* test_base64_shape - 76 columns, eol after every line */
+static void
+test_base64_shape(void)
+{
+	struct buf out;
+	char in[114];
+
+	memset(in, 'a', sizeof(in));
+	buf_init(&out, 0);
+	CHECK(codec_base64_encode(in, sizeof(in), "\r\n", &out) == 0);
+	CHECK(out.len == 2 * 78);
+	CHECK(out.p[76] == '\r' && out.p[77] == '\n');
+	buf_reset(&out);
+	CHECK(codec_base64_encode("ab", 2, "\n", &out) == 0);
+	CHECK(strcmp(out.p, "YWI=\n") == 0);
+	buf_free(&out);
+	buf_init(&out, 10);
+	CHECK(codec_base64_encode(in, sizeof(in), "\n", &out) == -1);
+	CHECK(codec_qp_encode(in, sizeof(in), "\n", &out) == -1);
+	CHECK(out.len == 0);
+	buf_free(&out);
+}
+
+/* test_hostile - long runs of one byte stay linear and correct */
+static void
+test_hostile(void)
+{
+	size_t n = 1 << 20;
+	char *s = malloc(n);
+	struct buf out;
+
+	memset(s, '=', n);
+	buf_init(&out, 0);
+	CHECK(codec_decode(CTE_QP, s, n, &out) == 0);
+	CHECK(out.len == n - 1);
+	buf_reset(&out);
+	CHECK(codec_qp_encode(s, n, "\n", &out) == 0);
+	CHECK(max_line(out.p, out.len) <= 76);
+	buf_free(&out);
+	free(s);
+}
+
+int
+main(void)
+{
+	test_cte();
+	test_decode();
+	test_qp_encode();
+	test_roundtrips();
+	test_base64_shape();
+	test_hostile();
+	return harness_done();
+}
