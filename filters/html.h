@@ -32,4 +32,8 @@ int html_redact(const char *src, size_t len, text_redact_fn fn, void *ctx,
  * map (if not NULL) gets one source offset per text byte, malloc'd */
 int html_text(const char *src, size_t len, struct buf *out, size_t **map_r);
 
+/* html_entity_lookup - code point of the named character reference
+ * name[0..len) (without '&' and ';'), case-sensitive; 0, or -1 unknown */
+int html_entity_lookup(const char *name, size_t len, unsigned *cp_r);
+
 #endif

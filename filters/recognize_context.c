@@ -281,10 +281,14 @@ recognize_check_phone(struct scan *sc, size_t s, size_t *e)
 	if (nd < 7 || nd > 15 || open > 2 || open != close || looks_like_date(v, n))
 		return 0;
 	prev_words(sc, s, w1, w2);
-	if (word_in(w1, reject_words) || word_in(w1, number_words)) {
-		if (!word_in(w1, number_words) || !word_in(w2, phone_words))
+	if (word_in(w1, reject_words))
+		return 0;
+	/* "order no. 123…" is a reference, "phone no. …" a phone, and a bare
+	 * "my number +46 …" is judged by its format alone */
+	if (word_in(w1, number_words)) {
+		if (word_in(w2, order_words) || word_in(w2, reject_words))
 			return 0;
-		ctx = 1;
+		ctx = word_in(w2, phone_words);
 	} else
 		ctx = word_in(w1, phone_words);
 	return ctx || phone_format(v, n, nd, dg);

@@ -13,7 +13,8 @@
 #     (per-message alarm) is recorded against that message and the run goes
 #     on with the next one.
 #  2. the command: `scrubgate scrub` over every mbox and Maildir, checking
-#     the exit code (0 or 65), messages in = out + quarantined, that every
+#     the exit code (0 or 65), messages in = out + quarantined = entries in
+#     the --report, that every
 #     output message parses, and that scrubbing the output again changes
 #     nothing.
 # Prints one line per failure and ends with "N passed, N failed".
@@ -101,7 +102,7 @@ count_mbox() {		# messages as corpus_check splits them
 
 # cli_one KIND INPUT - scrub, check counts, parse, idempotence
 cli_one() {
-	local kind=$1 in=$2 w=$tmp/cli rc rc2 n_in n_out n_q
+	local kind=$1 in=$2 w=$tmp/cli rc rc2 n_in n_out n_q n_rep
 	rm -rf "$w" && mkdir -p "$w"
 	timeout "$cli_timeout" "$bin" scrub --quiet --quarantine "$w/q" \
 		--report "$w/report.json" -o "$w/out" "$in" >"$w/stdout" 2>"$w/stderr"
@@ -133,6 +134,11 @@ cli_one() {
 	fi
 	if [ "$n_in" -ne $((n_out + n_q)) ]; then
 		failed "$in: $n_in messages in, $n_out out + $n_q quarantined"
+		return
+	fi
+	n_rep=$(grep -o '"index":' "$w/report.json" 2>/dev/null | wc -l)
+	if [ "$n_rep" -ne "$n_in" ]; then
+		failed "$in: $n_in messages in, $n_rep in the report"
 		return
 	fi
 	[ -e "$w/out" ] || { pass=$((pass + 1)); return; }

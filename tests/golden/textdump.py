@@ -4,7 +4,7 @@
 Usage: textdump.py FILE
 
 Prints, in UTF-8, what a reader of the message would see: every header of
-every (sub)message with RFC 2047 encoded words decoded, the body of every
+every (sub)message unfolded and with RFC 2047 encoded words decoded, the body of every
 text part after undoing the transfer encoding and the charset, and for
 HTML also the text with tags removed and entities undone, plus attribute
 values (mailto: links).  Attachments with a text-looking file name are
@@ -14,6 +14,7 @@ of libetpan: a second opinion on what scrubgate wrote.
 import email
 import email.header
 import html.parser
+import re
 import sys
 
 TEXT_EXT = ('.txt', '.log', '.csv', '.json', '.xml', '.htm', '.html')
@@ -36,6 +37,8 @@ class HtmlText(html.parser.HTMLParser):
 
 
 def header_text(value):
+    """Unfolded (CRLF before white space removed), encoded words decoded."""
+    value = re.sub(r'\r?\n(?=[ \t])', '', str(value))
     try:
         parts = email.header.decode_header(str(value))
         return str(email.header.make_header(parts))
