@@ -280,6 +280,11 @@ recognize_check_phone(struct scan *sc, size_t s, size_t *e)
 	}
 	if (nd < 7 || nd > 15 || open > 2 || open != close || looks_like_date(v, n))
 		return 0;
+	/* glued bracket groups "(9445)(7501)(5200)" are codes, not a phone;
+	 * judging by both neighbours keeps a rescan of scrubbed text stable */
+	if ((s > 0 && (sc->t[s - 1] == ')' || sc->t[s - 1] == ']')) ||
+	    (*e < sc->len && (sc->t[*e] == '(' || sc->t[*e] == '[')))
+		return 0;
 	prev_words(sc, s, w1, w2);
 	if (word_in(w1, reject_words))
 		return 0;
