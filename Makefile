@@ -96,6 +96,7 @@ run: deps
 # --- tests --------------------------------------------------------------------
 # check: every test under the normal build, then the same suite under ASan+UBSan
 check: deps
+	@rm -f build/test-totals
 	$(MAKE) build unit-tests
 	tests/run-all.sh build/normal
 	$(MAKE) VARIANT=asan build/asan/scrubgate unit-tests

@@ -104,6 +104,7 @@ charset_name_eq(const char *s, size_t n, const char *name)
 	return strlen(name) == n && strncasecmp(s, name, n) == 0;
 }
 
+/* charset_is_utf8_compatible - labels whose text needs no conversion */
 int
 charset_is_utf8_compatible(const char *charset)
 {
@@ -152,6 +153,27 @@ charset_iconv_name(const char *charset, char name_r[CHARSET_NAME_MAX + 1])
 	return 0;
 }
 
+/* charset_open - iconv from name to UTF-8; failing that, the spellings
+ * mail gets wrong: '_' for '-' (koi8_r) and an "x-" prefix (x-koi8-u) */
+static iconv_t
+charset_open(char *name)
+{
+	iconv_t cd;
+	char *u;
+
+	if ((cd = iconv_open("UTF-8", name)) != (iconv_t)-1)
+		return cd;
+	if ((u = strchr(name, '_')) != NULL) {
+		for (; u != NULL; u = strchr(u, '_'))
+			*u = '-';
+		if ((cd = iconv_open("UTF-8", name)) != (iconv_t)-1)
+			return cd;
+	}
+	if (strncasecmp(name, "x-", 2) == 0 && name[2] != '\0')
+		return iconv_open("UTF-8", name + 2);
+	return (iconv_t)-1;
+}
+
 /* charset_iconv_run - convert all of in, then flush the shift state; the
  * output goes after out->len without committing it; *produced_r counts it */
 static int
@@ -188,6 +210,7 @@ charset_iconv_run(iconv_t cd, const char *in, size_t len, struct buf *out,
 	return 0;
 }
 
+/* charset_to_utf8 - append in, converted from charset, to out */
 int
 charset_to_utf8(const char *charset, const char *in, size_t len,
     struct buf *out)
@@ -199,9 +222,8 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 
 	if (charset_is_utf8_compatible(charset))
 		return buf_append(out, in, len);
-	if (charset_iconv_name(charset, name) < 0)
-		return -1;
-	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+	if (charset_iconv_name(charset, name) < 0 ||
+	    (cd = charset_open(name)) == (iconv_t)-1)
 		return -1;
 	rc = charset_iconv_run(cd, in, len, out, &produced);
 	iconv_close(cd);
@@ -243,6 +265,7 @@ charset_utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* charset_utf8_valid - strict UTF-8 check, ASCII eight bytes a step */
 int
 charset_utf8_valid(const char *s, size_t len)
 {

@@ -27,6 +27,7 @@ static const char *const codec_names[] = {
 	[CTE_OTHER] = "x-unknown",
 };
 
+/* codec_cte_parse - the encoding a Content-Transfer-Encoding names */
 enum cte
 codec_cte_parse(const char *value, size_t len)
 {
@@ -53,6 +54,7 @@ codec_cte_parse(const char *value, size_t len)
 	return CTE_OTHER;
 }
 
+/* codec_cte_name - the header value for an encoding */
 const char *
 codec_cte_name(enum cte e)
 {
@@ -74,7 +76,8 @@ codec_hexval(unsigned char c)
 	return -1;
 }
 
-/* codec_qp_soft_break - length of "=" [blanks] (CRLF|LF) at s, else 0 */
+/* codec_qp_soft_break - length of "=" [blanks] (CRLF|LF|end) at s,
+ * else 0 */
 static size_t
 codec_qp_soft_break(const unsigned char *s, const unsigned char *end)
 {
@@ -86,9 +89,9 @@ codec_qp_soft_break(const unsigned char *s, const unsigned char *end)
 		return (size_t)(p + 1 - s);
 	if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
 		return (size_t)(p + 2 - s);
-	if (p == end && p > s + 1)
+	if (p == end)
 		return (size_t)(p - s);	/* "=" and blanks ending the body */
-	return p == end ? 1 : 0;
+	return 0;
 }
 
 /* codec_qp_decode - quoted-printable to bytes; the output is never longer
@@ -149,6 +152,7 @@ codec_etpan_decode(int mechanism, const char *in, size_t len,
 	return rc;
 }
 
+/* codec_decode - undo a transfer encoding, appending to out */
 int
 codec_decode(enum cte e, const char *in, size_t len, struct buf *out)
 {
@@ -167,6 +171,7 @@ codec_decode(enum cte e, const char *in, size_t len, struct buf *out)
 	}
 }
 
+/* codec_base64_encode - 57 bytes per 76-column line, each ending in eol */
 int
 codec_base64_encode(const char *in, size_t len, const char *eol,
     struct buf *out)
@@ -280,6 +285,8 @@ codec_qp_line(struct qpw *q, const unsigned char *line, size_t n)
 	return 0;
 }
 
+/* codec_qp_encode - quoted-printable, line by line; on failure out is
+ * left as it was */
 int
 codec_qp_encode(const char *in, size_t len, const char *eol,
     struct buf *out)

@@ -1,11 +1,14 @@
 /* codec - content transfer encodings.
  *
- * Decoding goes through libetpan's mailmime_part_parse (quoted-printable
- * soft breaks joined, base64 white space skipped); 7bit, 8bit and binary
- * are copied.  The encoders write lines of at most 76 characters ending in
+ * base64 is decoded by libetpan's mailmime_part_parse (white space
+ * skipped); quoted-printable by codec.c itself (soft breaks joined, line
+ * ends kept as they are, an invalid "=XY" kept literally: libetpan 1.9.4
+ * turns LF into CRLF and "=XY" into NUL); 7bit, 8bit and binary are
+ * copied.  The encoders write lines of at most 76 characters ending in
  * eol ("\r\n" or "\n", the message's own).  The quoted-printable encoder
  * takes text with CRLF or LF line ends and writes them as eol; it encodes
- * '=', trailing white space, a leading "From " and a lone leading '.'.
+ * '=', trailing white space, a leading "From " and a '.' that starts a
+ * line.
  */
 #ifndef SCRUBGATE_CODEC_H
 #define SCRUBGATE_CODEC_H

@@ -657,6 +657,7 @@ hw_apply(struct hw *w, const struct hx *h, const struct edits *ed)
 	return buf_append(w->out, h->s + w->pos, h->n - w->pos);
 }
 
+/* html_redact - extract, let fn find, splice the findings back */
 int
 html_redact(const char *src, size_t len, text_redact_fn fn, void *ctx,
     struct buf *out, int *changed_r)
@@ -691,6 +692,7 @@ done:
 	return rc;
 }
 
+/* html_text - extraction only, with a source offset per text byte */
 int
 html_text(const char *src, size_t len, struct buf *out, size_t **map_r)
 {

@@ -101,6 +101,7 @@ html_entity_cmp(const void *key, const void *row)
 	return strcmp(k->name, r->name);
 }
 
+/* html_entity_lookup - bsearch the table for name[0..len) */
 int
 html_entity_lookup(const char *name, size_t len, unsigned *cp_r)
 {

@@ -25,7 +25,8 @@ splice_apply(const char *in, size_t len, struct edits *e, struct buf *out)
 {
 	size_t cur = 0;
 
-	qsort(e->v, e->n, sizeof(*e->v), edit_cmp);
+	if (e->n > 1)
+		qsort(e->v, e->n, sizeof(*e->v), edit_cmp);
 	for (size_t i = 0; i < e->n; i++) {
 		const struct edit *ed = &e->v[i];
 

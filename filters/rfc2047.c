@@ -318,6 +318,7 @@ done:
 	return rc;
 }
 
+/* rfc2047_decode - unfold, then decode the encoded words, to out */
 int
 rfc2047_decode(const char *value, size_t len, struct buf *out)
 {
@@ -540,6 +541,8 @@ ew_phrase_end(const char *t, size_t len, size_t i, size_t k)
 	}
 }
 
+/* rfc2047_encode - literal words as they are, runs of the others as
+ * encoded words, folded at 78 columns; on failure out is left as it was */
 int
 rfc2047_encode(const char *text, size_t len, size_t name_len,
     const char *eol, struct buf *out)

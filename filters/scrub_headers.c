@@ -256,6 +256,30 @@ out:
 	return r;
 }
 
+/* scan_malformed - a line with no field name is still text a reader
+ * sees: redact it in place, raw, so nothing leaks past a junk line */
+static int
+scan_malformed(struct scrub_ctx *c, size_t hs, const struct header_field *f)
+{
+	const char *v = c->in + hs + f->value;
+	struct buf red;
+	int r;
+
+	c->where = "header (malformed line)";
+	if (scrub_scan_text(c, v, f->value_len, &c->text_edits) < 0)
+		return -1;
+	if (c->text_edits.n == 0)
+		return 0;
+	buf_init(&red, 0);
+	if (splice_apply(v, f->value_len, &c->text_edits, &red) < 0 || red.p == NULL)
+		r = scrub_fail(c, ERR_NOMEM, c->where);
+	else
+		r = scrub_edit(c, hs + f->value, hs + f->value + f->value_len,
+		    red.p, red.len);
+	buf_free_clean(&red);
+	return r;
+}
+
 /* split_block - the fields of in[hs..he); caller frees *f_r */
 static int
 split_block(struct scrub_ctx *c, size_t hs, size_t he,
@@ -290,8 +314,10 @@ scrub_headers(struct scrub_ctx *c, size_t hs, size_t he, int top)
 		const char *nm = c->in + hs + f[i].name;
 		size_t nl = f[i].name_len;
 
-		if (nl == 0)
+		if (nl == 0) {
+			r = scan_malformed(c, hs, &f[i]);
 			continue;
+		}
 		if (name_is(nm, nl, "cc") || name_is(nm, nl, "bcc") ||
 		    name_is(nm, nl, "resent-cc") || name_is(nm, nl, "resent-bcc"))
 			r = strip_recipients(c, hs, &f[i]);

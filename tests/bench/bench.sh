@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench.sh - throughput of `scrubgate scrub` next to reference runs (`make bench`).
 #
-#   tests/bench/bench.sh            (from `make bench`, after `make build`)
+#   tests/bench/bench.sh            (from `make bench`, after `make build`;
+#                                    SCRUBGATE_BIN=path times another binary)
 #
 # 1. tests/bench/gen_corpus.py writes build/bench/corpus.mbox, about
 #    SCRUBGATE_BENCH_MB (default 200) MB of synthetic support mail with about
@@ -25,7 +26,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo" || exit 2
 mb=${SCRUBGATE_BENCH_MB:-200}
 npm_mb=${SCRUBGATE_BENCH_NPM_MB:-16}
-bin=./scrubgate
+bin=${SCRUBGATE_BIN:-./scrubgate}
 d=build/bench
 mkdir -p "$d"
 in=$d/corpus.mbox text=$d/text.txt
@@ -123,3 +124,4 @@ awk -v on="$t_on" -v off="$t_off" 'BEGIN {
 	printf "redaction share of the scrub time: %.0f%% ((scrub - off) / scrub)\n", (on - off) / on * 100 }'
 [ -n "$npm_line" ] && echo "$npm_line"
 echo "target: scrub >= 150 MB/s per core, redaction <= 50% of the scrub time"
+rm -f "$d/out.mbox" "$d/off.mbox"	# 400 MB of output nobody reads again

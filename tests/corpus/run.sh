@@ -54,7 +54,7 @@ python3 tests/corpus/classify.py "$corpus" >"$tmp/list"
 
 # --- 1. in-process, restarting after a crash or a hang ------------------------
 in_process() {
-	local first=0 rc last idx path
+	local first=0 rc last idx path crashes=0
 	while :; do
 		# in a subshell so the shell's "Alarm clock" notice stays quiet
 		( "$check" -t "$msg_timeout" -s "$first" "$tmp/list" >"$tmp/run.out" 2>"$tmp/run.err"
@@ -73,7 +73,9 @@ in_process() {
 			echo "FAIL $idx $path: hang (over ${msg_timeout}s)" >>"$tmp/results"
 		else
 			echo "FAIL $idx $path: crashed (exit $rc)" >>"$tmp/results"
-			grep -m 3 -E 'ERROR|runtime error|SUMMARY' "$tmp/run.err" | sed 's/^/corpus:   /'
+			crashes=$((crashes + 1))
+			[ "$crashes" -le 10 ] &&	# the first few reports say enough
+				grep -m 3 -E 'ERROR|runtime error|SUMMARY' "$tmp/run.err" | sed 's/^/corpus:   /'
 		fi
 		first=$((idx + 1))
 	done

@@ -250,6 +250,27 @@ test_hostile(void)
 	free(s);
 }
 
+/* test_random - QP and base64 round trips of random byte soups whose
+ * line ends are all LF (the encoder writes every line end as eol) */
+static void
+test_random(void)
+{
+	static const char alpha[] = "ab =\t.F\n\r\x80\xff\x00From ";
+	char s[700];
+	size_t k, i, n;
+
+	srand(5);
+	for (k = 0; k < 3000; k++) {
+		n = (size_t)rand() % sizeof(s);
+		for (i = 0; i < n; i++) {
+			s[i] = alpha[(size_t)rand() % (sizeof(alpha) - 1)];
+			if (s[i] == '\n' && i > 0 && s[i - 1] == '\r')
+				s[i] = 'x';	/* no CRLF: it would become LF */
+		}
+		roundtrip(s, n, "\n", "random");
+	}
+}
+
 int
 main(void)
 {
@@ -259,5 +280,6 @@ main(void)
 	test_roundtrips();
 	test_base64_shape();
 	test_hostile();
+	test_random();
 	return harness_done();
 }

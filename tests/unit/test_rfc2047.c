@@ -91,44 +91,49 @@ test_decode(void)
 	}
 }
 
-/* check_lines - every line <= max columns (first line after name_len)
- * unless it is one unbreakable word; no encoded word over 75 */
+/* check_line - a line (without its eol) is at most 78 columns unless it
+ * is one atom that cannot be broken; trailing blanks of the last line do
+ * not count (a line of white space alone is not allowed) */
+static void
+check_line(const char *l, size_t n, size_t lead, int last, const char *what)
+{
+	size_t a = 0, b = n, i;
+	int inner_ws = 0;
+
+	if (last)
+		while (b > 0 && (l[b - 1] == ' ' || l[b - 1] == '\t'))
+			b--;
+	while (a < b && (l[a] == ' ' || l[a] == '\t'))
+		a++;
+	for (i = a; i < b; i++)
+		inner_ws |= l[i] == ' ' || l[i] == '\t';
+	CHECK_MSG(lead + b <= 78 || !inner_ws, "%s: line of %zu: %.*s", what,
+	    lead + b, (int)n, l);
+}
+
+/* check_shape - every line and every encoded word in bounds; every eol
+ * followed by white space */
 static void
 check_shape(const char *s, size_t name_len, const char *what)
 {
-	size_t col = name_len, ew = 0, i;
-	int in_ew = 0, word_line = 1;
+	const char *l = s, *nl, *w;
 
-	for (i = 0; s[i]; i++) {
-		if (s[i] == '\n') {
-			CHECK_MSG(col <= 78 || word_line, "%s: line of %zu: %s",
-			    what, col, s);
-			CHECK_MSG(s[i + 1] == ' ' || s[i + 1] == '\t',
-			    "%s: eol not followed by white space", what);
-			col = 0;
-			word_line = 1;
-			continue;
-		}
-		if (s[i] == '\r')
-			continue;
-		if (s[i] == ' ' && col > 0)
-			word_line = 0;
-		col++;
-		if (!in_ew && s[i] == '=' && s[i + 1] == '?') {
-			in_ew = 1;
-			ew = 0;
-		}
-		if (in_ew) {
-			ew++;
-			if (s[i] == '=' && ew > 2 && s[i - 1] == '?' &&
-			    ew > 10) {
-				CHECK_MSG(ew <= 75, "%s: word of %zu", what, ew);
-				in_ew = 0;
-			}
-		}
+	while ((nl = strchr(l, '\n')) != NULL) {
+		size_t n = (size_t)(nl - l);
+
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		check_line(l, n, l == s ? name_len : 0, 0, what);
+		CHECK_MSG(nl[1] == ' ' || nl[1] == '\t',
+		    "%s: eol not followed by white space", what);
+		l = nl + 1;
 	}
-	CHECK_MSG(col <= 78 || word_line, "%s: last line of %zu: %s", what,
-	    col, s);
+	check_line(l, strlen(l), l == s ? name_len : 0, 1, what);
+	for (w = s; (w = strstr(w, "=?UTF-8?")) != NULL; w += 2) {
+		const char *e = strstr(w + 10, "?=");
+
+		CHECK_MSG(e && e + 2 - w <= 75, "%s: long encoded word", what);
+	}
 }
 
 /* roundtrip - encode, check the shape, decode, compare */
@@ -282,6 +287,35 @@ test_hostile(void)
 	free(s);
 }
 
+/* test_random - decode(encode(x)) == x for random mixes of the awkward
+ * pieces: blanks, encoded-word syntax, non-ASCII, controls */
+static void
+test_random(void)
+{
+	static const char *const piece[] = { " ", "\t", "  ", "=?", "?=", "?",
+	    "=", "_", "a", "word", "\xc3\xa9", "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80", "\r\n", "\x01", "UTF-8", "Q", "B",
+	    "\"quoted\"", "(c)", "<a@b.c>", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	char text[2048];
+	size_t k, i, len;
+
+	srand(11);
+	for (k = 0; k < 3000; k++) {
+		size_t pieces = (size_t)rand() % 60;
+
+		len = 0;
+		for (i = 0; i < pieces; i++) {
+			const char *p = piece[(size_t)rand() %
+			    (sizeof(piece) / sizeof(piece[0]))];
+
+			memcpy(text + len, p, strlen(p));
+			len += strlen(p);
+		}
+		text[len] = '\0';
+		roundtrip(text, (size_t)rand() % 40, k % 2 ? "\r\n" : "\n");
+	}
+}
+
 int
 main(void)
 {
@@ -290,5 +324,6 @@ main(void)
 	test_encode_forms();
 	test_no_split();
 	test_hostile();
+	test_random();
 	return harness_done();
 }
