@@ -74,11 +74,16 @@ unit-tests: $(UNIT_BIN)
 
 # --- installing what is missing (Debian 12) --------------------------------
 DEB_PKGS := build-essential clang pkg-config libetpan-dev libpcre2-dev \
-	libssl-dev libinih-dev libsqlite3-dev python3 valgrind nodejs npm
+	libssl-dev libinih-dev libsqlite3-dev python3 valgrind
+# node and npm (only for the redact-pii reference in make bench) count as
+# present when the commands are: a NodeSource nodejs bundles npm, and
+# Debian's npm package then cannot be installed beside it.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
