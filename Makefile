@@ -42,7 +42,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all build deps run check test unit-tests asan fuzz fuzz-run bench valgrind clean
+.PHONY: all build deps run check config-docs test unit-tests asan fuzz fuzz-run bench valgrind clean
 
 all: build
 
@@ -127,6 +127,17 @@ fuzz:
 
 bench: deps build
 	tests/bench/bench.sh
+
+# config-docs: regenerate config/scrubgate.conf and the key reference in
+# docs/configuration.md from the key table (run after changing a row)
+config-docs: build
+	./scrubgate check-config --template > config/scrubgate.conf
+	./scrubgate check-config --markdown > build/config-ref.md
+	awk 'FNR == NR { ref = ref $$0 "\n"; next } \
+	    /^\| section \| key / { printf "%s", ref; skip = 1; next } \
+	    skip && /^\|/ { next } { skip = 0; print }' \
+	    build/config-ref.md docs/configuration.md > build/configuration.md
+	mv build/configuration.md docs/configuration.md
 
 clean:
 	rm -rf build scrubgate

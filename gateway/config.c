@@ -22,6 +22,9 @@
 #include "config_table.h"
 
 #define F(m) offsetof(struct config, m)
+#define RT(m) offsetof(struct route_cfg, m)
+#define RU(m) offsetof(struct rule_cfg, m)
+#define AC(m) offsetof(struct account_cfg, m)
 #define LIM(name, type, def, min, max, doc) \
 	{ "limits", #name, type, def, min, max, F(spec.limits.name), 0, doc }
 
@@ -110,10 +113,91 @@ const struct cfg_key cfg_keys[] = {
 	LIM(worker_memory_mb, CT_UINT, "1024", 64, 65536,
 	    "Address-space limit of the scrub worker process in MiB (not "
 	    "applied in ASan and valgrind runs)."),
+
+	/* ---- [server]: scrubgate serve ---- */
+	{ "server", "listen", CT_STRING, "127.0.0.1:2525", 0, 0,
+	  F(server.listen), 0,
+	  "Address and port the SMTP server listens on (host:port, "
+	  "[v6addr]:port)." },
+	/* server rows: add here */
+
+	/* ---- [delivery]: spool, queue, next-hop clients ---- */
+	{ "delivery", "spool", CT_PATH, "/var/spool/scrubgate", 0, 0,
+	  F(delivery.spool), 0,
+	  "Spool directory: accepted, scrubbed messages wait here until the "
+	  "next hop has taken them. Relative to the directory of this file." },
+	/* delivery rows: add here */
+
+	/* ---- [store]: the ticket store ---- */
+	{ "store", "database", CT_PATH, "/var/lib/scrubgate/tickets.db", 0, 0,
+	  F(store.database), 0,
+	  "The SQLite file of the ticket store. Relative to the directory of "
+	  "this file." },
+	/* store rows: add here */
+
+	/* ---- [route NAME] ---- */
+	{ "route", "mailboxes", CT_ADDRS, "", 0, 0, RT(mailboxes),
+	  RT(nmailboxes),
+	  "A section [route NAME] (NAME: letters, digits, _ . -) describes one "
+	  "route. mailboxes: the addresses or whole domains it receives mail "
+	  "for, separated by commas or spaces." },
+	/* route rows: add here */
+
+	/* ---- [rule NAME] ---- */
+	/* rule rows: add here */
+
+	/* ---- [account NAME] ---- */
+	/* account rows: add here */
 };
 const size_t cfg_nkeys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
-_Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) <= 64,
-    "cfg_parse.seen holds 64 rows");
+_Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) <= 256,
+    "cfg_parse.seen holds 256 rows");
+
+const struct cfg_named cfg_named[] = {
+	{ "route", F(routes), F(nroutes), sizeof(struct route_cfg), 256 },
+	{ "rule", F(rules), F(nrules), sizeof(struct rule_cfg), 1024 },
+	{ "account", F(accounts), F(naccounts), sizeof(struct account_cfg), 64 },
+};
+const size_t cfg_nnamed = sizeof(cfg_named) / sizeof(cfg_named[0]);
+
+/* cfg_named_of - the named type of a section name, or NULL */
+const struct cfg_named *
+cfg_named_of(const char *section)
+{
+	for (size_t i = 0; i < cfg_nnamed; i++)
+		if (strcmp(cfg_named[i].section, section) == 0)
+			return &cfg_named[i];
+	return NULL;
+}
+
+/* cfg_named_count - how many instances */
+size_t
+cfg_named_count(const struct config *c, const struct cfg_named *t)
+{
+	return *(const size_t *)(const void *)((const char *)c + t->count);
+}
+
+/* cfg_instance_at - instance i of a named type */
+void *
+cfg_instance_at(const struct config *c, const struct cfg_named *t, size_t i)
+{
+	char *a = *(char *const *)(const void *)((const char *)c + t->array);
+
+	return a + i * t->size;
+}
+
+/* cfg_legacy_section - defaults from policy_spec_defaults, not from def */
+int
+cfg_legacy_section(const char *section)
+{
+	static const char *legacy[] = { "scrub", "kinds", "pattern", "allow",
+	    "recipients", "attachments", "entities", "headers", "limits" };
+
+	for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++)
+		if (strcmp(legacy[i], section) == 0)
+			return 1;
+	return 0;
+}
 
 /* the parser's state, shared by the line reader and the inih handler */
 struct cfg_parse {
@@ -124,8 +208,11 @@ struct cfg_parse {
 	unsigned line;
 	unsigned err_line;	/* line of the first error, 0: none yet */
 	int in_pattern;		/* index of the current [pattern], or -1 */
+	const struct cfg_named *named;	/* the current [route NAME]..., or NULL */
+	size_t named_idx;	/* its instance */
+	char *base;		/* where row offsets point: c, or the instance */
 	int bad_section;	/* the current section was refused */
-	unsigned char seen[64];			/* scalar rows given */
+	unsigned char seen[256];		/* scalar rows given */
 	unsigned char seen_kind[KIND_BUILTIN_COUNT];
 	unsigned char seen_pat[KIND_CUSTOM_MAX][3];
 };
@@ -151,6 +238,56 @@ fail(struct cfg_parse *s, const char *fmt, ...)
 	return 0;
 }
 
+static int set_scalar(struct cfg_parse *, const struct cfg_key *,
+    const char *);
+static int apply_defaults(struct cfg_parse *, const char *);
+
+/* config_defaults - the rows' defaults of every scalar section that is
+ * not part of the scrub policy */
+static int
+config_defaults(struct config *c)
+{
+	struct cfg_parse s;
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.name = "(defaults)";
+	s.base = (char *)c;
+	s.in_pattern = -1;
+	for (size_t i = 0; i < cfg_nkeys; i++) {
+		const char *sec = cfg_keys[i].section;
+
+		if ((i == 0 || strcmp(cfg_keys[i - 1].section, sec) != 0) &&
+		    !cfg_legacy_section(sec) && cfg_named_of(sec) == NULL &&
+		    !apply_defaults(&s, sec))
+			return -1;
+	}
+	return 0;
+}
+
+/* free_rows - the strings and lists a section's rows own in base */
+static void
+free_rows(char *base, const char *section)
+{
+	for (size_t i = 0; i < cfg_nkeys; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (strcmp(k->section, section) != 0 || k->key == NULL)
+			continue;
+		if (k->type == CT_STRING || k->type == CT_PATH) {
+			free(*(char **)(void *)(base + k->field));
+		} else if (k->type == CT_VALUES || k->type == CT_PATTERNS ||
+		    k->type == CT_ADDRS || k->type == CT_HEADERS) {
+			char **v = *(char ***)(void *)(base + k->field);
+			size_t n = *(size_t *)(void *)(base + k->nfield);
+
+			for (size_t j = 0; j < n; j++)
+				free(v[j]);
+			free(v);
+		}
+	}
+}
+
 /* config_init - built-in defaults (what runs without -c) */
 int
 config_init(struct config *c)
@@ -159,7 +296,9 @@ config_init(struct config *c)
 	policy_spec_defaults(&c->spec);
 	c->source = strdup("(defaults)");
 	c->key_path = strdup("pseudonym.key");
-	return c->source && c->key_path ? 0 : -1;
+	if (c->source == NULL || c->key_path == NULL)
+		return -1;
+	return config_defaults(c);
 }
 
 /* config_free - release everything, wiping the key */
@@ -167,6 +306,23 @@ void
 config_free(struct config *c)
 {
 	policy_spec_free(&c->spec);
+	for (size_t i = 0; i < cfg_nkeys; i++) {
+		const char *sec = cfg_keys[i].section;
+
+		if ((i == 0 || strcmp(cfg_keys[i - 1].section, sec) != 0) &&
+		    !cfg_legacy_section(sec) && cfg_named_of(sec) == NULL)
+			free_rows((char *)c, sec);
+	}
+	for (size_t t = 0; t < cfg_nnamed; t++) {
+		for (size_t i = 0; i < cfg_named_count(c, &cfg_named[t]); i++) {
+			struct cfg_instance *in = cfg_instance_at(c,
+			    &cfg_named[t], i);
+
+			free_rows((char *)in, cfg_named[t].section);
+			free(in->name);
+		}
+		free(*(void **)(void *)((char *)c + cfg_named[t].array));
+	}
 	free(c->key_path);
 	free(c->dir);
 	free(c->source);
@@ -211,6 +367,41 @@ parse_number(const char *v, int suffix, unsigned long long *n_r)
 	*n_r = n * mul;
 	return 0;
 }
+
+/* parse_duration - "30s", "5m", "2h", "5d", "3w", "13mo", "3y"; a bare
+ * number is seconds */
+int
+config_parse_duration(const char *v, unsigned long long *n_r)
+{
+	static const struct { const char *u; unsigned long long s; } units[] = {
+		{ "s", 1 }, { "m", 60 }, { "min", 60 }, { "h", 3600 },
+		{ "d", 86400 }, { "w", 7 * 86400ULL }, { "mo", 30 * 86400ULL },
+		{ "y", 365 * 86400ULL },
+	};
+	unsigned long long n = 0;
+	const char *p = v;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (~0ULL - 9) / 10)
+			return -1;
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	if (*p == '\0') {
+		*n_r = n;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(p, units[i].u) == 0) {
+			if (n && units[i].s > ~0ULL / n)
+				return -1;
+			*n_r = n * units[i].s;
+			return 0;
+		}
+	return -1;
+}
+#define parse_duration config_parse_duration
 
 /* parse_action - "redact", "off", "mask-keep-last N" */
 static int
@@ -306,8 +497,8 @@ valid_token(const char *s, size_t n, enum cfg_type t)
 static int
 set_list(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 {
-	char ***list = (char ***)((char *)s->c + k->field);
-	size_t *n = (size_t *)((char *)s->c + k->nfield);
+	char ***list = (char ***)(void *)(s->base + k->field);
+	size_t *n = (size_t *)(void *)(s->base + k->nfield);
 	const char *sep = ", \t";
 
 	while (*v) {
@@ -331,12 +522,12 @@ set_list(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 static int
 set_repeat(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 {
-	char ***list = (char ***)((char *)s->c + k->field);
-	size_t *n = (size_t *)((char *)s->c + k->nfield);
+	char ***list = (char ***)(void *)(s->base + k->field);
+	size_t *n = (size_t *)(void *)(s->base + k->nfield);
 
 	if (*v == '\0')
 		return 1;	/* "value =" says: none */
-	if (k->type == CT_PATTERNS) {
+	if (k->type == CT_PATTERNS && strcmp(k->section, "allow") == 0) {
 		unsigned *nl = realloc(s->c->allow_pattern_line,
 		    (*n + 1) * sizeof(*nl));
 
@@ -404,7 +595,7 @@ static int
 set_number(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 {
 	unsigned long long n;
-	char *f = (char *)s->c + k->field;
+	char *f = s->base + k->field;
 
 	if (parse_number(v, k->type == CT_SIZE, &n) < 0)
 		return fail(s, "%s: bad number '%.64s'", k->key, v);
@@ -422,7 +613,7 @@ set_number(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 static int
 set_scalar(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 {
-	char *f = (char *)s->c + k->field;
+	char *f = s->base + k->field;
 	int x;
 
 	switch (k->type) {
@@ -452,6 +643,23 @@ set_scalar(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 			    k->key, v);
 		*(int *)(void *)f = x;
 		return 1;
+	case CT_STRING:
+		free(*(char **)(void *)f);
+		if ((*(char **)(void *)f = strdup(v)) == NULL)
+			return fail(s, "out of memory");
+		return 1;
+	case CT_DURATION: {
+		unsigned long long n;
+
+		if (parse_duration(v, &n) < 0)
+			return fail(s, "%s: bad duration '%.64s' (a number with "
+			    "s, m, h, d, w, mo or y)", k->key, v);
+		if (n < k->min || n > k->max)
+			return fail(s, "%s = %s: out of range (%llus..%llus)",
+			    k->key, v, k->min, k->max);
+		*(unsigned long long *)(void *)f = n;
+		return 1;
+	}
 	default:
 		return set_number(s, k, v);
 	}
@@ -528,12 +736,15 @@ static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_parse *s = user;
-	const char *sec = s->in_pattern >= 0 ? "pattern" : section;
+	const char *sec = s->in_pattern >= 0 ? "pattern" :
+	    s->named ? s->named->section : section;
 	const struct cfg_key *k;
 	size_t row = 0;
 
 	if (s->bad_section)
 		return 0;
+	s->base = s->named ? cfg_instance_at(s->c, s->named, s->named_idx) :
+	    (char *)s->c;
 	if (*section == '\0')
 		return fail(s, "key '%.64s' outside a section", name);
 	if (!printable(value))
@@ -602,16 +813,89 @@ new_pattern(struct cfg_parse *s, const char *name, size_t n)
 	s->in_pattern = (int)sp->ncustom++;
 }
 
+/* apply_defaults - every scalar row of section from its def string, into
+ * s->base */
+static int
+apply_defaults(struct cfg_parse *s, const char *section)
+{
+	for (size_t i = 0; i < cfg_nkeys; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (strcmp(k->section, section) != 0 || k->key == NULL)
+			continue;
+		switch (k->type) {
+		case CT_STRING: case CT_PATH: case CT_UINT: case CT_SIZE:
+		case CT_BOOL: case CT_DURATION:
+			if (*k->def && !set_scalar(s, k, k->def))
+				return 0;
+			break;
+		default:
+			break;
+		}
+	}
+	return 1;
+}
+
+/* new_instance - "[route NAME]": a new instance of a named section */
+static void
+new_instance(struct cfg_parse *s, const struct cfg_named *t,
+    const char *name, size_t n)
+{
+	char **arr = (char **)(void *)((char *)s->c + t->array);
+	size_t *cnt = (size_t *)(void *)((char *)s->c + t->count);
+	struct cfg_instance *in;
+	char *na;
+
+	if (n == 0 || n > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@-") < n) {
+		fail(s, "bad %s name '%.*s' (letters, digits, _ . @ -, at most "
+		    "64)", t->section, (int)(n > 64 ? 64 : n), name);
+		return;
+	}
+	for (size_t i = 0; i < *cnt; i++) {
+		in = cfg_instance_at(s->c, t, i);
+		if (strlen(in->name) == n && memcmp(in->name, name, n) == 0) {
+			fail(s, "[%s %.*s] given twice", t->section, (int)n,
+			    name);
+			return;
+		}
+	}
+	if (*cnt >= t->max) {
+		fail(s, "too many [%s] sections (at most %u)", t->section,
+		    t->max);
+		return;
+	}
+	if ((na = realloc(*arr, (*cnt + 1) * t->size)) == NULL) {
+		fail(s, "out of memory");
+		return;
+	}
+	*arr = na;
+	in = (struct cfg_instance *)(void *)(na + *cnt * t->size);
+	memset(in, 0, t->size);
+	if ((in->name = strndup(name, n)) == NULL) {
+		fail(s, "out of memory");
+		return;
+	}
+	in->line = s->line;
+	s->named = t;
+	s->named_idx = (*cnt)++;
+	s->base = (char *)in;
+	for (size_t i = 0; i < cfg_nkeys; i++)
+		if (strcmp(cfg_keys[i].section, t->section) == 0)
+			s->seen[i] = 0;
+	if (!apply_defaults(s, t->section))
+		s->named = NULL;
+}
+
 /* section_line - a "[...]" line: check the name, track [pattern NAME] */
 static void
 section_line(struct cfg_parse *s, const char *line, size_t n)
 {
-	static const char *known[] = { "scrub", "kinds", "allow", "recipients",
-	    "attachments", "entities", "headers", "limits" };
 	const char *end = memchr(line, ']', n);
 	size_t len;
 
 	s->in_pattern = -1;
+	s->named = NULL;
 	s->bad_section = 1;
 	if (end == NULL)
 		return;		/* inih reports the syntax error */
@@ -622,8 +906,21 @@ section_line(struct cfg_parse *s, const char *line, size_t n)
 		s->bad_section = s->in_pattern < 0;
 		return;
 	}
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strlen(known[i]) == len && memcmp(known[i], line, len) == 0) {
+	for (size_t i = 0; i < cfg_nnamed; i++) {
+		size_t sl = strlen(cfg_named[i].section);
+
+		if (len > sl + 1 && memcmp(line, cfg_named[i].section, sl) == 0 &&
+		    line[sl] == ' ') {
+			new_instance(s, &cfg_named[i], line + sl + 1, len - sl - 1);
+			s->bad_section = s->named == NULL;
+			return;
+		}
+	}
+	for (size_t i = 0; i < cfg_nkeys; i++)
+		if (strlen(cfg_keys[i].section) == len && memcmp(
+		    cfg_keys[i].section, line, len) == 0 && strcmp(
+		    cfg_keys[i].section, "pattern") != 0 &&
+		    cfg_named_of(cfg_keys[i].section) == NULL) {
 			s->bad_section = 0;
 			return;
 		}
@@ -696,6 +993,7 @@ config_parse(struct config *c, const char *name, const char *text,
 	s.p = text;
 	s.len = len;
 	s.in_pattern = -1;
+	s.base = (char *)c;
 	c->error[0] = '\0';
 	ini_allow_multiline = false;
 	rc = ini_parse_stream(reader, &s, handler, &s);

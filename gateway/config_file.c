@@ -180,6 +180,21 @@ key_read(struct config *c, const char *path)
 	return 0;
 }
 
+/* config_path - a path of the file resolved against its directory */
+char *
+config_path(const struct config *c, const char *p)
+{
+	char *path;
+
+	if (p == NULL)
+		return NULL;
+	if (p[0] == '/' || c->dir == NULL)
+		return strdup(p);
+	if ((path = malloc(strlen(c->dir) + strlen(p) + 2)) != NULL)
+		sprintf(path, "%s/%s", c->dir, p);
+	return path;
+}
+
 /* config_load_key - when strategy = pseudonym: read or create the key */
 int
 config_load_key(struct config *c)
@@ -189,17 +204,11 @@ config_load_key(struct config *c)
 
 	if (c->spec.strategy != STRATEGY_PSEUDONYM)
 		return 0;
-	if (c->key_path[0] != '/' && c->dir != NULL)
-		path = malloc(strlen(c->dir) + strlen(c->key_path) + 2);
-	else
-		path = strdup(c->key_path);
-	if (path == NULL) {
+	if ((path = config_path(c, c->key_path)) == NULL) {
 		snprintf(c->error, sizeof(c->error), "%s: out of memory",
 		    c->key_path);
 		return -1;
 	}
-	if (c->key_path[0] != '/' && c->dir != NULL)
-		sprintf(path, "%s/%s", c->dir, c->key_path);
 	rc = key_read(c, path);
 	if (rc == -1 && errno == ENOENT) {
 		if (key_create(path) < 0 && errno != EEXIST)

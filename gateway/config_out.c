@@ -40,18 +40,42 @@ format_size(unsigned long long v, struct buf *out)
 	return buf_printf(out, "%llu", v);
 }
 
+/* format_duration - seconds in the largest exact unit */
+static int
+format_duration(unsigned long long v, struct buf *out)
+{
+	static const struct { char u; unsigned long long s; } units[] = {
+		{ 'y', 365 * 86400ULL }, { 'w', 7 * 86400ULL }, { 'd', 86400 },
+		{ 'h', 3600 }, { 'm', 60 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (v && v % units[i].s == 0)
+			return buf_printf(out, "%llu%c", v / units[i].s,
+			    units[i].u);
+	return buf_printf(out, "%llus", v);
+}
+
 /* cfg_format_value - the value of a scalar row as it would be written */
 int
 cfg_format_value(const struct config *c, const struct cfg_key *k,
     struct buf *out)
 {
-	const char *f = (const char *)c + k->field;
+	if (k->type == CT_STRATEGY)
+		return buf_puts(out, c->spec.strategy == STRATEGY_MASK ? "mask" :
+		    "pseudonym");
+	return cfg_format_at((const char *)c, k, out);
+}
+
+/* cfg_format_at - a scalar row of base (the config or an instance) */
+int
+cfg_format_at(const char *base, const struct cfg_key *k, struct buf *out)
+{
+	const char *f = base + k->field;
 	unsigned a;
 
 	switch (k->type) {
-	case CT_STRATEGY:
-		return buf_puts(out, c->spec.strategy == STRATEGY_MASK ? "mask" :
-		    "pseudonym");
+	case CT_STRING:
 	case CT_PATH:
 		return buf_puts(out, *(char *const *)(const void *)f ?
 		    *(char *const *)(const void *)f : "");
@@ -64,6 +88,9 @@ cfg_format_value(const struct config *c, const struct cfg_key *k,
 		return buf_printf(out, "%u", *(const unsigned *)(const void *)f);
 	case CT_SIZE:
 		return format_size(*(const size_t *)(const void *)f, out);
+	case CT_DURATION:
+		return format_duration(*(const unsigned long long *)
+		    (const void *)f, out);
 	default:
 		return -1;
 	}
@@ -72,10 +99,10 @@ cfg_format_value(const struct config *c, const struct cfg_key *k,
 /* dump_list - one "key = item" line per item (every list key is
  * repeatable), "key =" for none */
 static int
-dump_list(const struct config *c, const struct cfg_key *k, struct buf *out)
+dump_list(const char *base, const struct cfg_key *k, struct buf *out)
 {
-	char *const *v = *(char **const *)(const void *)((const char *)c + k->field);
-	size_t n = *(const size_t *)(const void *)((const char *)c + k->nfield);
+	char *const *v = *(char **const *)(const void *)(base + k->field);
+	size_t n = *(const size_t *)(const void *)(base + k->nfield);
 	int rc = 0;
 
 	if (n == 0)
@@ -103,9 +130,11 @@ dump_patterns(const struct config *c, struct buf *out)
 	return rc;
 }
 
-/* dump_row - one table row's keys with their current values */
+/* dump_row - one table row's keys with their current values; base is c
+ * or the instance of a named section */
 static int
-dump_row(const struct config *c, const struct cfg_key *k, struct buf *out)
+dump_row(const struct config *c, const char *base, const struct cfg_key *k,
+    struct buf *out)
 {
 	const struct policy_spec *sp = &c->spec;
 	char tmp[32];
@@ -124,10 +153,11 @@ dump_row(const struct config *c, const struct cfg_key *k, struct buf *out)
 			    sp->attach[i].action : 0]);
 		return rc;
 	case CT_VALUES: case CT_PATTERNS: case CT_ADDRS: case CT_HEADERS:
-		return dump_list(c, k, out);
+		return dump_list(base, k, out);
 	default:
 		rc |= buf_printf(out, "%s = ", k->key);
-		rc |= cfg_format_value(c, k, out);
+		rc |= base == (const char *)c ? cfg_format_value(c, k, out) :
+		    cfg_format_at(base, k, out);
 		return rc | buf_putc(out, '\n');
 	}
 }
@@ -139,6 +169,28 @@ section_start(size_t i)
 	return i == 0 || strcmp(cfg_keys[i - 1].section, cfg_keys[i].section);
 }
 
+/* dump_named - every instance of the named section starting at row i */
+static int
+dump_named(const struct config *c, const struct cfg_named *t, size_t i,
+    struct buf *out)
+{
+	size_t n = cfg_named_count(c, t);
+	int rc = 0;
+
+	if (n == 0)
+		return buf_printf(out, "; no [%s NAME] sections\n\n", t->section);
+	for (size_t j = 0; j < n; j++) {
+		const struct cfg_instance *in = cfg_instance_at(c, t, j);
+
+		rc |= buf_printf(out, "[%s %s]\n", t->section, in->name);
+		for (size_t r = i; r < cfg_nkeys &&
+		    strcmp(cfg_keys[r].section, t->section) == 0; r++)
+			rc |= dump_row(c, (const char *)in, &cfg_keys[r], out);
+		rc |= buf_putc(out, '\n');
+	}
+	return rc;
+}
+
 /* config_dump - the effective settings, every key, as valid INI */
 int
 config_dump(const struct config *c, struct buf *out)
@@ -148,9 +200,21 @@ config_dump(const struct config *c, struct buf *out)
 	for (size_t i = 0; i < cfg_nkeys; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 		int pattern = strcmp(k->section, "pattern") == 0;
+		const struct cfg_named *t = cfg_named_of(k->section);
 
+		if (t != NULL) {
+			if (section_start(i)) {
+				if (i && strcmp(cfg_keys[i - 1].section,
+				    "pattern") && !cfg_named_of(
+				    cfg_keys[i - 1].section))
+					rc |= buf_putc(out, '\n');
+				rc |= dump_named(c, t, i, out);
+			}
+			continue;
+		}
 		if (section_start(i)) {
-			if (i && strcmp(cfg_keys[i - 1].section, "pattern"))
+			if (i && strcmp(cfg_keys[i - 1].section, "pattern") &&
+			    !cfg_named_of(cfg_keys[i - 1].section))
 				rc |= buf_putc(out, '\n');
 			if (pattern)
 				rc |= dump_patterns(c, out);
@@ -158,7 +222,7 @@ config_dump(const struct config *c, struct buf *out)
 				rc |= buf_printf(out, "[%s]\n", k->section);
 		}
 		if (!pattern)
-			rc |= dump_row(c, k, out);
+			rc |= dump_row(c, (const char *)c, k, out);
 	}
 	return rc;
 }
@@ -194,11 +258,17 @@ put_comment(struct buf *out, const char *prefix, const char *text)
 	return rc | buf_putc(out, '\n');
 }
 
-/* template_row - doc comment and default line(s) of one row */
+/* template_row - doc comment and default line(s) of one row; rows of
+ * named sections are shown commented out (there is no instance by
+ * default) */
 static int
 template_row(const struct cfg_key *k, struct buf *out)
 {
 	int rc = put_comment(out, "# ", k->doc);
+
+	if (cfg_named_of(k->section) != NULL)
+		return rc | buf_printf(out, "#%s =%s%s\n\n", k->key,
+		    *k->def ? " " : "", k->def);
 
 	switch (k->type) {
 	case CT_KIND:
@@ -241,7 +311,9 @@ config_template(struct buf *out)
 	for (size_t i = 0; i < cfg_nkeys; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 
-		if (section_start(i) && strcmp(k->section, "pattern") != 0)
+		if (section_start(i) && cfg_named_of(k->section) != NULL)
+			rc |= buf_printf(out, "#[%s NAME]\n", k->section);
+		else if (section_start(i) && strcmp(k->section, "pattern") != 0)
 			rc |= buf_printf(out, "[%s]\n", k->section);
 		rc |= template_row(k, out);
 	}
@@ -268,14 +340,18 @@ config_markdown(struct buf *out)
 
 	for (size_t i = 0; i < cfg_nkeys; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
-		const char *sec = strcmp(k->section, "pattern") == 0 ?
-		    "pattern NAME" : k->section;
+		int named = strcmp(k->section, "pattern") == 0 ||
+		    cfg_named_of(k->section) != NULL;
 
-		rc |= buf_printf(out, "| [%s] | %s | ", sec, k->key ? k->key :
+		rc |= buf_printf(out, "| [%s%s] | %s | ", k->section,
+		    named ? " NAME" : "", k->key ? k->key :
 		    k->type == CT_KIND ? "*kind name*" : "*type or .ext*");
 		rc |= md_default(k, out);
 		if (k->type == CT_UINT || k->type == CT_SIZE)
 			rc |= buf_printf(out, " | %llu..%llu | ", k->min, k->max);
+		else if (k->type == CT_DURATION)
+			rc |= buf_printf(out, " | %llus..%llus | ", k->min,
+			    k->max);
 		else
 			rc |= buf_puts(out, " | | ");
 		rc |= buf_printf(out, "%s |\n", k->doc);

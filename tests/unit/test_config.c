@@ -21,6 +21,59 @@ parse(struct config *c, const char *text)
 	return config_parse(c, "t.conf", text, strlen(text));
 }
 
+/* named sections, daemon sections, durations */
+static void
+test_named(void)
+{
+	struct config c;
+	struct buf d;
+	unsigned long long n;
+
+	CHECK_MSG(parse(&c, "[route support]\nmailboxes = support@ours.example,"
+	    " ours.example\n[route b]\nmailboxes = B@x.example\n[server]\n"
+	    "listen = [::1]:25\n") == 0, "%s", c.error);
+	CHECK(c.nroutes == 2);
+	CHECK(strcmp(c.routes[0].name, "support") == 0 && c.routes[0].line == 1);
+	CHECK(c.routes[0].nmailboxes == 2 &&
+	    strcmp(c.routes[0].mailboxes[1], "ours.example") == 0);
+	CHECK(strcmp(c.routes[1].mailboxes[0], "b@x.example") == 0);
+	CHECK(strcmp(c.server.listen, "[::1]:25") == 0);
+	CHECK(strcmp(c.store.database, "/var/lib/scrubgate/tickets.db") == 0);
+	/* the dump parses back to the same dump */
+	buf_init(&d, 0);
+	CHECK(config_dump(&c, &d) == 0);
+	CHECK(strstr(d.p, "[route b]\nmailboxes = b@x.example\n") != NULL);
+	config_free(&c);
+	CHECK_MSG(parse(&c, d.p) == 0, "%s", c.error);
+	CHECK(c.nroutes == 2 && strcmp(c.routes[1].name, "b") == 0);
+	config_free(&c);
+	buf_free(&d);
+
+	CHECK(parse(&c, "[route a]\n[route a]\n") < 0);
+	CHECK(strcmp(c.error, "t.conf:2: [route a] given twice") == 0);
+	config_free(&c);
+	CHECK(parse(&c, "[route a b]\n") < 0);
+	CHECK(strstr(c.error, "t.conf:1: bad route name") == c.error);
+	config_free(&c);
+	CHECK(parse(&c, "[route a]\nlisten = x\n") < 0);
+	CHECK(strcmp(c.error, "t.conf:2: unknown key 'listen' in [route a]") == 0);
+	config_free(&c);
+	CHECK(parse(&c, "[route]\nmailboxes = a@b\n") < 0);
+	config_free(&c);
+	CHECK(parse(&c, "[server]\nlisten = a\nlisten = b\n") < 0);
+	CHECK(strcmp(c.error, "t.conf:3: listen given twice in [server]") == 0);
+	config_free(&c);
+
+	CHECK(config_parse_duration("3y", &n) == 0 && n == 3 * 365 * 86400ULL);
+	CHECK(config_parse_duration("13mo", &n) == 0 && n == 13 * 30 * 86400ULL);
+	CHECK(config_parse_duration("5d", &n) == 0 && n == 5 * 86400ULL);
+	CHECK(config_parse_duration("90", &n) == 0 && n == 90);
+	CHECK(config_parse_duration("2m", &n) == 0 && n == 120);
+	CHECK(config_parse_duration("2x", &n) < 0);
+	CHECK(config_parse_duration("d", &n) < 0);
+	CHECK(config_parse_duration("99999999999999999999y", &n) < 0);
+}
+
 static void
 test_defaults(void)
 {
@@ -360,6 +413,7 @@ int
 main(void)
 {
 	test_defaults();
+	test_named();
 	test_every_key();
 	test_errors();
 	test_syntax();
