@@ -17,6 +17,7 @@ if [ "$(basename "$bdir")" = normal ]; then bin=./scrubgate; else bin=$bdir/scru
 cases=${SCRUBGATE_VALGRIND_CASES:-"qp-split-values charset-iso-8859-2 html-entities forwarded-rfc822 cc-stripping kept-attachment deep-nesting boundary-quote"}
 # shellcheck disable=SC2054
 vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
+	--suppressions="$repo/tests/valgrind.supp"
 	--trace-children=yes --track-fds=no)
 
 if ! command -v valgrind >/dev/null; then
