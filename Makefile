@@ -2,10 +2,11 @@
 #
 #   make deps     install what is missing (Debian 12, apt-get; needs root)
 #   make          build ./scrubgate
-#   make run      deps + build + scrub the shipped sample mailbox, show the report
+#   make run      deps + build + the SMTP gateway on 127.0.0.1:2525 (foreground)
 #   make check    deps + build + every test, normal build and ASan+UBSan build
 #   make fuzz     build the libFuzzer targets (clang)
 #   make bench    throughput figures next to reference runs
+#   make bench-smtp  scrubgate serve vs. a Postfix relay (smtp-source/-sink)
 #
 # Objects of each build variant live in build/<variant>/; the variants are
 # normal (-O2), asan (ASan+UBSan, -O1) and fuzz (clang, libFuzzer).
@@ -14,7 +15,7 @@ CC ?= cc
 VARIANT ?= normal
 B := build/$(VARIANT)
 
-PKGS := libpcre2-8 libssl libcrypto inih
+PKGS := libpcre2-8 libssl libcrypto inih sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ETPAN_LIBS := -letpan
@@ -42,7 +43,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all build deps run check config-docs test unit-tests asan fuzz fuzz-run bench valgrind clean
+.PHONY: all build deps run check config-docs test unit-tests asan fuzz fuzz-run bench bench-smtp valgrind clean
 
 all: build
 
@@ -50,7 +51,7 @@ build: scrubgate
 
 scrubgate: $(B)/scrubgate
 ifeq ($(VARIANT),normal)
-	cp $(B)/scrubgate scrubgate
+	cp $(B)/scrubgate scrubgate.tmp && mv -f scrubgate.tmp scrubgate
 endif
 
 $(B)/scrubgate: $(B)/gateway/main.o $(B)/libgateway.a $(B)/libfilters.a
@@ -74,7 +75,8 @@ unit-tests: $(UNIT_BIN)
 
 # --- installing what is missing (Debian 12) --------------------------------
 DEB_PKGS := build-essential clang pkg-config libetpan-dev libpcre2-dev \
-	libssl-dev libinih-dev libsqlite3-dev python3 valgrind
+	libssl-dev libinih-dev libsqlite3-dev python3 valgrind postfix \
+	dovecot-imapd dovecot-lmtpd
 # node and npm (only for the redact-pii reference in make bench) count as
 # present when the commands are: a NodeSource nodejs bundles npm, and
 # Debian's npm package then cannot be installed beside it.
@@ -91,12 +93,23 @@ deps:
 	fi
 
 # --- the main job -------------------------------------------------------------
+# run: the SMTP gateway on 127.0.0.1:2525 in the foreground (Ctrl-C stops
+# it); mail to support@localhost (or any address @localhost) is scrubbed,
+# spooled under build/run/spool and delivered to the Maildir
+# build/run/Maildir; the ticket store is build/run/tickets.db
+RUN_DIR := $(CURDIR)/build/run
 run: deps
 	$(MAKE) build
-	./scrubgate scrub tests/sample/support.mbox -o build/sample-clean.mbox --report build/sample-report.json
-	@echo "scrubbed mailbox: build/sample-clean.mbox"
-	@echo "report (build/sample-report.json):"
-	@cat build/sample-report.json
+	@mkdir -p $(RUN_DIR)
+	@printf '%s\n' '; written by make run; a real next hop is one line:' \
+	    ';   next_hop = smtp://helpdesk.example.com:25' \
+	    '[server]' 'listen = 127.0.0.1:2525' 'hostname = localhost' \
+	    '[delivery]' 'spool = spool' '[store]' 'database = tickets.db' \
+	    '[route support]' 'mailboxes = support@localhost, localhost' \
+	    'next_hop = maildir:$(RUN_DIR)/Maildir' >$(RUN_DIR)/scrubgate.conf
+	@echo "scrubgate serve on 127.0.0.1:2525 (config $(RUN_DIR)/scrubgate.conf);"
+	@echo "mail to support@localhost lands scrubbed in $(RUN_DIR)/Maildir/new. Ctrl-C stops."
+	./scrubgate serve -c $(RUN_DIR)/scrubgate.conf
 
 # --- tests --------------------------------------------------------------------
 # check: every test under the normal build, then the same suite under ASan+UBSan
@@ -127,6 +140,11 @@ fuzz:
 
 bench: deps build
 	tests/bench/bench.sh
+
+# bench-smtp: scrubgate serve against a loopback Postfix relay, both into
+# smtp-sink (docs/performance.md, "SMTP gateway")
+bench-smtp: deps build
+	tests/bench/bench_smtp.sh
 
 # config-docs: regenerate config/scrubgate.conf and the key reference in
 # docs/configuration.md from the key table (run after changing a row)

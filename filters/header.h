@@ -18,11 +18,17 @@
  * the line(s) without the final line break, so the caller copies it verbatim
  * and never mistakes it for a named header.  Continuation lines below a
  * malformed line belong to it.
+ *
+ * header_rewrite writes a change to a field's decoded value back into the
+ * raw field, touching only the bytes it must (see below).
  */
 #ifndef SCRUBGATE_HEADER_H
 #define SCRUBGATE_HEADER_H
 
 #include <stddef.h>
+
+#include "edits.h"
+#include "rfc2047.h"
 
 struct header_field {
 	size_t start;		/* first byte of the field (of its name) */
@@ -67,5 +73,34 @@ const char *header_eol(const char *block, size_t len);
  * line (a message that is all header).  A message starting with an empty
  * line has an empty header: 1 ("\n") or 2 ("\r\n"). */
 size_t header_block_end(const char *msg, size_t len);
+
+/* a field value and its decoded text, for header_rewrite */
+struct header_value {
+	const char *field;		/* the raw field, name to final line break */
+	size_t len;
+	size_t value, value_len;	/* its value (header_split's spans,
+					 * relative to field) */
+	const char *text;		/* the value by rfc2047_decode_map */
+	size_t text_len;
+	const struct rfc2047_map *map;	/* ... and its map */
+	const char *eol;		/* line break of new folds when the field
+					 * has none of its own */
+};
+
+/* header_rewrite - out (emptied first) gets the edits of v->field, in
+ * order, after which its value decodes to v->text with the edits te
+ * applied (te is sorted in place).  Copied text is replaced in place,
+ * across folds if need be: the name, the separator, every fold, line
+ * break and byte around it stay.  Changes in encoded words re-encode
+ * whole words (between blanks) and nothing else, never putting an encoded
+ * word next to another across blanks (which a decoder would drop).  The
+ * result must be sound: every inner line break followed by a blank, no
+ * line over 998 octets (or over the field's longest line, if that is
+ * longer), no 8-bit byte in a field that had none, and the value must
+ * decode as it should; if it is not, the value is encoded anew from the
+ * line of the first change on, else whole.  0; 1 when even that is not
+ * sound (a very long name); -1 out of memory. */
+int header_rewrite(const struct header_value *v, struct edits *te,
+    struct edits *out);
 
 #endif

@@ -9,6 +9,11 @@
  * comes out whole.  A word whose text is not valid in its charset, or an
  * unknown charset, is kept literally with the white space around it.
  *
+ * rfc2047_decode_map also says where each piece of the decoded text came
+ * from (struct rfc2047_span): the value is unfolded first, and every fold
+ * removed is remembered, so that offsets into the unfolded value can be
+ * turned back into offsets into the raw one.
+ *
  * Encoding groups the words that need it (non-ASCII, controls, or text
  * that would read as an encoded word) with the white space between them
  * into one run, picks Q or B for the run by length and cuts it into words
@@ -16,6 +21,7 @@
  */
 #include "rfc2047.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,6 +39,24 @@ struct ew {
 	const char *text;
 	size_t text_len;
 	size_t end;		/* offset after "?=" */
+};
+
+/* a fold removed by unfolding: the line break (len 1 or 2) stood just
+ * before unfolded offset pos */
+struct ew_fold {
+	size_t pos, len;
+};
+
+/* the decoder's state: the unfolded value, the output and the map */
+struct ew_dec {
+	const char *s;		/* unfolded value */
+	size_t n;
+	struct buf *out;
+	size_t mark;		/* out->len when decoding began: text offset 0 */
+	struct rfc2047_map *map;	/* NULL when not wanted */
+	struct ew_fold *folds;		/* removed by unfolding, in order */
+	size_t nfolds, fcap;
+	size_t fi, fsum;		/* cursor: folds before fi add fsum */
 };
 
 /* ew_is_b64 - whether c may appear in B text */
@@ -188,28 +212,119 @@ ew_convert(struct ew_group *g, struct buf *out)
 	return charset_to_utf8("ISO-8859-1", g->bytes.p, g->bytes.len, out);
 }
 
+/* ew_raw - the raw offset of unfolded offset u: past a fold that stands
+ * right before u when a piece starts there (start = 1), before it when one
+ * ends there.  Callers ask in increasing order of u, so the fold cursor
+ * only moves forward. */
+static size_t
+ew_raw(struct ew_dec *d, size_t u, int start)
+{
+	size_t extra = 0;
+
+	while (d->fi < d->nfolds && d->folds[d->fi].pos < u)
+		d->fsum += d->folds[d->fi++].len;
+	for (size_t k = d->fi; start && k < d->nfolds && d->folds[k].pos == u; k++)
+		extra += d->folds[k].len;
+	return u + d->fsum + extra;
+}
+
+/* ew_span_add - append a span to the map; an encoded one whose text
+ * continues an encoded one (only white space between the words, dropped)
+ * joins it, and so does copied text that continues copied text */
+static int
+ew_span_add(struct rfc2047_map *m, size_t text, size_t text_len, size_t raw,
+    size_t raw_len, int encoded)
+{
+	struct rfc2047_span *p = m->n > 0 ? &m->v[m->n - 1] : NULL;
+
+	if (p != NULL && p->encoded == encoded && p->text + p->text_len == text &&
+	    (encoded || p->raw + p->raw_len == raw)) {
+		p->text_len += text_len;
+		p->raw_len = raw + raw_len - p->raw;
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 16;
+		struct rfc2047_span *nv = realloc(m->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		m->v = nv;
+		m->cap = ncap;
+	}
+	m->v[m->n++] = (struct rfc2047_span){ text, text_len, raw, raw_len,
+	    encoded };
+	return 0;
+}
+
+/* ew_map_lit - map text[text..) copied from the unfolded s[u, u + n): one
+ * span per piece between folds */
+static int
+ew_map_lit(struct ew_dec *d, size_t text, size_t u, size_t n)
+{
+	size_t end = u + n;
+
+	while (d->map != NULL && u < end) {
+		size_t raw = ew_raw(d, u, 1), stop = end;
+
+		for (size_t k = d->fi; k < d->nfolds && d->folds[k].pos < end; k++)
+			if (d->folds[k].pos > u) {
+				stop = d->folds[k].pos;
+				break;
+			}
+		if (ew_span_add(d->map, text, stop - u, raw, stop - u, 0) < 0)
+			return -1;
+		text += stop - u;
+		u = stop;
+	}
+	return 0;
+}
+
+/* ew_emit_lit - copy s[u, u + n) to the text as it is */
+static int
+ew_emit_lit(struct ew_dec *d, size_t u, size_t n)
+{
+	size_t text = d->out->len - d->mark;
+
+	if (buf_append(d->out, d->s + u, n) < 0)
+		return -1;
+	return ew_map_lit(d, text, u, n);
+}
+
 /* ew_flush - write the open group; *literal_r says it was kept as it was */
 static int
-ew_flush(struct ew_group *g, const char *s, int *literal_r, struct buf *out)
+ew_flush(struct ew_dec *d, struct ew_group *g, int *literal_r)
 {
-	size_t mark = out->len;
+	struct buf *out = d->out;
+	size_t mark = out->len, ws;
 
 	if (!g->open)
 		return 0;
 	g->open = 0;
 	if (!g->bad) {
-		if (*literal_r && buf_append(out, s + g->ws_start,
-		    g->start - g->ws_start) < 0)
+		/* white space after literal text is kept, between words not */
+		ws = *literal_r ? g->start - g->ws_start : 0;
+		if (buf_append(out, d->s + g->ws_start, ws) < 0)
 			return -1;
 		if (ew_convert(g, out) == 0) {
+			size_t text = mark - d->mark, rs, re;
+
 			*literal_r = 0;
-			return 0;
+			if (d->map == NULL)
+				return 0;
+			if (ew_map_lit(d, text, g->ws_start, ws) < 0)
+				return -1;
+			rs = ew_raw(d, g->start, 1);	/* in this order: */
+			re = ew_raw(d, g->end, 0);	/* the cursor moves on */
+			return ew_span_add(d->map, text + ws, out->len - mark - ws,
+			    rs, re - rs, 1);
 		}
 		out->len = mark;
-		out->p[mark] = '\0';
+		if (out->p)
+			out->p[mark] = '\0';
 	}
 	*literal_r = 1;
-	return buf_append(out, s + g->ws_start, g->end - g->ws_start);
+	return ew_emit_lit(d, g->ws_start, g->end - g->ws_start);
 }
 
 /* ew_only_ws - whether s[a..b) is all blanks */
@@ -224,18 +339,18 @@ ew_only_ws(const char *s, size_t a, size_t b)
 
 /* ew_add - take word w at i into the group, flushing what came before */
 static int
-ew_add(struct ew_group *g, const char *s, size_t copied, size_t i,
-    const struct ew *w, int *literal_r, struct buf *out)
+ew_add(struct ew_dec *d, struct ew_group *g, size_t copied, size_t i,
+    const struct ew *w, int *literal_r)
 {
-	int adjacent = g->open && ew_only_ws(s, copied, i);
+	int adjacent = g->open && ew_only_ws(d->s, copied, i);
 
 	if (g->open && !(adjacent && w->cs_len == g->cs_len &&
 	    strncasecmp(w->charset, g->charset, g->cs_len) == 0)) {
-		if (ew_flush(g, s, literal_r, out) < 0)
+		if (ew_flush(d, g, literal_r) < 0)
 			return -1;
 	}
 	if (!adjacent) {
-		if (buf_append(out, s + copied, i - copied) < 0)
+		if (ew_emit_lit(d, copied, i - copied) < 0)
 			return -1;
 		*literal_r = 1;	/* text before: its white space is kept */
 		copied = i;
@@ -256,9 +371,27 @@ ew_add(struct ew_group *g, const char *s, size_t copied, size_t i,
 	return 0;
 }
 
-/* rfc2047_unfold - the value without line breaks that precede blanks */
+/* ew_fold_add - remember a fold removed before unfolded offset pos */
 static int
-rfc2047_unfold(const char *v, size_t len, struct buf *u)
+ew_fold_add(struct ew_dec *d, size_t pos, size_t len)
+{
+	if (d->nfolds == d->fcap) {
+		size_t ncap = d->fcap ? d->fcap * 2 : 16;
+		struct ew_fold *nv = realloc(d->folds, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		d->folds = nv;
+		d->fcap = ncap;
+	}
+	d->folds[d->nfolds++] = (struct ew_fold){ pos, len };
+	return 0;
+}
+
+/* rfc2047_unfold - the value without line breaks that precede blanks;
+ * with a map wanted, every fold removed is remembered */
+static int
+rfc2047_unfold(struct ew_dec *d, const char *v, size_t len, struct buf *u)
 {
 	size_t i = 0;
 
@@ -273,7 +406,8 @@ rfc2047_unfold(const char *v, size_t len, struct buf *u)
 		if (stop > i && v[stop - 1] == '\r')
 			stop--;
 		if (skip < len && (v[skip] == ' ' || v[skip] == '\t')) {
-			if (buf_append(u, v + i, stop - i) < 0)
+			if (buf_append(u, v + i, stop - i) < 0 ||
+			    (d->map != NULL && ew_fold_add(d, u->len, skip - stop) < 0))
 				return -1;
 		} else if (skip >= len) {
 			return buf_append(u, v + i, stop - i);	/* final eol */
@@ -284,12 +418,13 @@ rfc2047_unfold(const char *v, size_t len, struct buf *u)
 	return 0;
 }
 
-/* rfc2047_decode_words - decode the unfolded value s[0..n) */
+/* rfc2047_decode_words - decode the unfolded value d->s[0..n) */
 static int
-rfc2047_decode_words(const char *s, size_t n, struct buf *out)
+rfc2047_decode_words(struct ew_dec *d)
 {
+	const char *s = d->s;
+	size_t n = d->n, i = 0, copied = 0;
 	struct ew_group g;
-	size_t i = 0, copied = 0;
 	int literal = 1, rc = -1;
 
 	memset(&g, 0, sizeof(g));
@@ -305,12 +440,12 @@ rfc2047_decode_words(const char *s, size_t n, struct buf *out)
 			i++;
 			continue;
 		}
-		if (ew_add(&g, s, copied, i, &w, &literal, out) < 0)
+		if (ew_add(d, &g, copied, i, &w, &literal) < 0)
 			goto done;
 		copied = i = w.end;
 	}
-	if (ew_flush(&g, s, &literal, out) < 0 ||
-	    buf_append(out, s + copied, n - copied) < 0)
+	if (ew_flush(d, &g, &literal) < 0 ||
+	    ew_emit_lit(d, copied, n - copied) < 0)
 		goto done;
 	rc = 0;
 done:
@@ -318,26 +453,78 @@ done:
 	return rc;
 }
 
-/* rfc2047_decode - unfold, then decode the encoded words, to out */
+/* rfc2047_decode_map - unfold, then decode the encoded words, to out;
+ * see rfc2047.h */
+int
+rfc2047_decode_map(const char *value, size_t len, struct buf *out,
+    struct rfc2047_map *map)
+{
+	struct ew_dec d;
+	struct buf u;
+	int rc = -1;
+
+	memset(&d, 0, sizeof(d));
+	d.out = out;
+	d.mark = out->len;
+	d.map = map;
+	if (map != NULL)
+		map->n = 0;
+	buf_init(&u, len + 1);
+	if (rfc2047_unfold(&d, value, len, &u) == 0) {
+		d.s = u.p ? u.p : "";
+		d.n = u.len;
+		rc = rfc2047_decode_words(&d);
+	}
+	buf_free_clean(&u);
+	free(d.folds);
+	if (rc < 0 && out->p) {
+		out->len = d.mark;
+		out->p[d.mark] = '\0';
+	}
+	if (rc < 0 && map != NULL)
+		map->n = 0;
+	return rc;
+}
+
+/* rfc2047_decode - see rfc2047.h */
 int
 rfc2047_decode(const char *value, size_t len, struct buf *out)
 {
-	struct buf u;
-	size_t mark = out->len;
-	int rc;
+	return rfc2047_decode_map(value, len, out, NULL);
+}
 
-	buf_init(&u, len + 1);
-	if (rfc2047_unfold(value, len, &u) < 0) {
-		buf_free_clean(&u);
-		return -1;
+/* rfc2047_map_init - see rfc2047.h */
+void
+rfc2047_map_init(struct rfc2047_map *m)
+{
+	m->v = NULL;
+	m->n = m->cap = 0;
+}
+
+/* rfc2047_map_free - see rfc2047.h */
+void
+rfc2047_map_free(struct rfc2047_map *m)
+{
+	free(m->v);
+	rfc2047_map_init(m);
+}
+
+/* rfc2047_map_at - see rfc2047.h */
+size_t
+rfc2047_map_at(const struct rfc2047_map *m, size_t t)
+{
+	size_t lo = 0, hi = m->n;
+
+	/* the first span that ends after t; empty spans end at their start */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].text + m->v[mid].text_len <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	rc = rfc2047_decode_words(u.p ? u.p : "", u.len, out);
-	buf_free_clean(&u);
-	if (rc < 0 && out->p) {
-		out->len = mark;
-		out->p[mark] = '\0';
-	}
-	return rc;
+	return lo < m->n && m->v[lo].text <= t ? lo : m->n;
 }
 
 /* the encoder's output state */
@@ -541,6 +728,41 @@ ew_phrase_end(const char *t, size_t len, size_t i, size_t k)
 	}
 }
 
+/* ew_put_run - the run s[0..n) of words that need encoding, ws[0..wn) the
+ * white space before it.  Bytes that are not UTF-8 cannot go into a word
+ * labelled UTF-8 without being read as something: they came in raw and go
+ * out raw, between encoded pieces of the rest (no white space between, so
+ * a decoder puts them together again as they were). */
+static int
+ew_put_run(struct ew_out *o, const char *ws, size_t wn, const char *s,
+    size_t n)
+{
+	size_t i = 0, j, k;
+
+	if (charset_utf8_valid(s, n))
+		return ew_put_phrase(o, ws, wn, s, n);
+	while (i < n) {
+		for (j = i; j < n && (k = charset_utf8_char_len(s + j, n - j)) > 0;)
+			j += k;
+		if (j > i && ew_put_phrase(o, ws, wn, s + i, j - i) < 0)
+			return -1;
+		if (j > i)
+			wn = 0;
+		for (i = j; j < n && charset_utf8_char_len(s + j, n - j) == 0;)
+			j++;
+		if (j > i) {
+			if (ew_sep(o, ws, wn, j - i) < 0 ||
+			    buf_append(o->out, s + i, j - i) < 0)
+				return -1;
+			o->col += j - i;
+			o->has_atom = 1;
+			wn = 0;
+		}
+		i = j;
+	}
+	return 0;
+}
+
 /* rfc2047_encode - literal words as they are, runs of the others as
  * encoded words, folded at 78 columns; on failure out is left as it was */
 int
@@ -567,8 +789,7 @@ rfc2047_encode(const char *text, size_t len, size_t name_len,
 			end = j + k;
 		} else {
 			end = ew_phrase_end(text, len, j, k);
-			rc = ew_put_phrase(&o, text + i, wsn, text + j,
-			    end - j);
+			rc = ew_put_run(&o, text + i, wsn, text + j, end - j);
 		}
 		if (rc < 0) {
 			out->len = mark;

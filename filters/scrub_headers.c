@@ -1,13 +1,22 @@
 /* scrub_headers - redact one header block and apply the Cc/Bcc policy.
  *
- * Structural and threading fields (Message-ID, References, Content-*,
- * Date, DKIM signatures, ...) are never touched.  In the outermost message
- * the address fields of the requester and the recipients (From, To,
- * Reply-To, Sender, Return-Path) are kept so the helpdesk can answer; in
- * a forwarded message they belong to third parties and are redacted like
- * any free text.  Cc and Bcc are filtered by the recipient policy at every
- * level.  A free-text field is unfolded and decoded (RFC 2047), scanned,
- * and rewritten only when something was found.
+ * Structural and threading fields (Message-ID, References, Content-*
+ * but Content-Description, Date, DKIM signatures, ...) are never touched.
+ * In the outermost message the address fields of the requester and the
+ * recipients (From, To, Reply-To, Sender, Return-Path) are kept so the
+ * helpdesk can answer; in a forwarded message they belong to third parties
+ * and are redacted like any free text.  Cc and Bcc are filtered by the
+ * recipient policy at every level.
+ *
+ * A free-text field (and a line with no field name, which a reader sees as
+ * text too) is unfolded and its encoded words decoded (RFC 2047) for the
+ * scan, with a map back to the raw bytes (rfc2047_decode_map).  Only what
+ * was found is replaced (header_rewrite): the name, the separator, every
+ * fold and line break and every other byte of the field stay as they were;
+ * what was found in encoded words is encoded anew with the words it shares
+ * and nothing else.  Only when that would not give a sound field (a line
+ * over 998 octets, say) is the value refolded, from the line of the first
+ * change on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +67,9 @@ skip_field(const struct scrub_ctx *c, const char *name, size_t len, int top)
 {
 	const struct policy_spec *spec = c->p->spec;
 
+	/* Content-* is structure, but for the one free-text field among them */
 	if (len >= 8 && strncasecmp(name, "content-", 8) == 0)
-		return 1;
+		return !name_is(name, len, "content-description");
 	if (len >= 11 && strncasecmp(name, "x-scrubgate", 11) == 0)
 		return 1;
 	if (in_list(name, len, skip_always) || (top && in_list(name, len, keep_top)))
@@ -169,15 +179,18 @@ count_addresses(const char *v, size_t len)
 	return n ? n : 1;
 }
 
-/* strip_recipients - Cc/Bcc: drop the addresses the policy does not allow,
- * the whole field when none is left */
+/* strip_recipients - Cc/Bcc f[0]: drop the addresses the policy does not
+ * allow, the whole field when none is left.  Lines with no field name right
+ * after it (f[1..njunk]) are most likely the rest of it, folded without the
+ * leading blank: they go with it.  The number of them removed, or -1. */
 static int
-strip_recipients(struct scrub_ctx *c, size_t hs, const struct header_field *f)
+strip_recipients(struct scrub_ctx *c, size_t hs, const struct header_field *f,
+    size_t njunk)
 {
 	const char *v = c->in + hs + f->value;
 	struct buf out;
 	unsigned removed = 0, kept = 0;
-	int r;
+	int r = 0;
 
 	buf_init(&out, 0);
 	if (recipients_filter_header(c->p->spec, v, f->value_len, &out, &removed,
@@ -185,14 +198,17 @@ strip_recipients(struct scrub_ctx *c, size_t hs, const struct header_field *f)
 		removed = count_addresses(v, f->value_len);
 		kept = 0;
 	}
-	r = 0;
+	if (kept == 0 && removed > 0) {
+		for (size_t i = 1; i <= njunk; i++)
+			for (size_t k = 0; k < f[i].value_len; k++)
+				removed += c->in[hs + f[i].value + k] == '@';
+		r = scrub_edit(c, hs + f->start, hs + f[njunk].end, "", 0) < 0 ?
+		    -1 : (int)njunk;
+	} else if (removed > 0)
+		r = scrub_edit(c, hs + f->value, hs + f->value + f->value_len,
+		    out.p, out.len);
 	if (removed > 0) {
 		c->res->stripped_recipients += removed;
-		if (kept == 0)
-			r = scrub_edit(c, hs + f->start, hs + f->end, "", 0);
-		else
-			r = scrub_edit(c, hs + f->value, hs + f->value + f->value_len,
-			    out.p, out.len);
 		if (c->flags & SCRUB_EXPLAIN)
 			buf_printf(&c->res->explain, "  header %.*s: %u address%s stripped\n",
 			    (int)f->name_len, c->in + hs + f->name, removed,
@@ -202,81 +218,61 @@ strip_recipients(struct scrub_ctx *c, size_t hs, const struct header_field *f)
 	return r;
 }
 
-/* scan_field - decode, redact, re-encode one free-text field */
+/* scan_field - redact one free-text field, or a malformed line (a reader
+ * sees it as text too): decoded (RFC 2047) and unfolded for the scan, and
+ * only the bytes of what was found replaced (header_rewrite) */
 static int
 scan_field(struct scrub_ctx *c, size_t hs, const struct header_field *f)
 {
 	const char *blk = c->in + hs;
-	struct buf dec, red, enc;
-	struct edits *e = &c->text_edits;
+	struct header_value v;
+	struct rfc2047_map map;
+	struct edits out;
+	struct buf text;
 	int r = -1;
 
-	buf_init(&dec, c->p->spec->limits.max_header_size * 4 + 64);
-	buf_init(&red, 0);
-	buf_init(&enc, 0);
-	snprintf(c->wherebuf, sizeof(c->wherebuf), "header %.*s",
-	    (int)(f->name_len > 64 ? 64 : f->name_len), blk + f->name);
-	c->where = c->wherebuf;
-	if (rfc2047_decode(blk + f->value, f->value_len, &dec) < 0) {
+	if (f->name_len == 0)
+		c->where = "header (malformed line)";
+	else {
+		snprintf(c->wherebuf, sizeof(c->wherebuf), "header %.*s",
+		    (int)(f->name_len > 64 ? 64 : f->name_len), blk + f->name);
+		c->where = c->wherebuf;
+	}
+	buf_init(&text, c->p->spec->limits.max_header_size * 4 + 64);
+	rfc2047_map_init(&map);
+	edits_init(&out);
+	if (rfc2047_decode_map(blk + f->value, f->value_len, &text, &map) < 0) {
 		scrub_fail(c, ERR_HEADER_SIZE, c->where);
 		goto out;
 	}
-	if (dec.p == NULL || scrub_scan_text(c, dec.p, dec.len, e) < 0) {
-		r = dec.p == NULL ? 0 : -1;
+	if (text.p == NULL || scrub_scan_text(c, text.p, text.len,
+	    &c->text_edits) < 0) {
+		r = text.p == NULL ? 0 : -1;
 		goto out;
 	}
-	if (e->n == 0) {
-		r = 0;
-		goto out;
-	}
-	if (splice_apply(dec.p, dec.len, e, &red) < 0)
-		goto nomem;
-	/* trim the white space the colon left, the encoder folds anew */
-	size_t skip = 0;
-	while (skip < red.len && (red.p[skip] == ' ' || red.p[skip] == '\t'))
-		skip++;
-	if (buf_append(&enc, blk + f->name, f->name_len) < 0 ||
-	    buf_puts(&enc, ": ") < 0 ||
-	    rfc2047_encode(red.p + skip, red.len - skip, f->name_len + 2, c->eol,
-	    &enc) < 0)
-		goto nomem;
-	/* keep the field's own line break */
-	if (f->end > f->value + f->value_len &&
-	    buf_append(&enc, blk + f->value + f->value_len,
-	    f->end - (f->value + f->value_len)) < 0)
-		goto nomem;
-	r = scrub_edit(c, hs + f->start, hs + f->end, enc.p, enc.len);
-	goto out;
-nomem:
-	scrub_fail(c, ERR_NOMEM, c->where);
-out:
-	buf_free_clean(&dec);
-	buf_free_clean(&red);
-	buf_free(&enc);
-	return r;
-}
-
-/* scan_malformed - a line with no field name is still text a reader
- * sees: redact it in place, raw, so nothing leaks past a junk line */
-static int
-scan_malformed(struct scrub_ctx *c, size_t hs, const struct header_field *f)
-{
-	const char *v = c->in + hs + f->value;
-	struct buf red;
-	int r;
-
-	c->where = "header (malformed line)";
-	if (scrub_scan_text(c, v, f->value_len, &c->text_edits) < 0)
-		return -1;
+	r = 0;
 	if (c->text_edits.n == 0)
-		return 0;
-	buf_init(&red, 0);
-	if (splice_apply(v, f->value_len, &c->text_edits, &red) < 0 || red.p == NULL)
+		goto out;
+	v = (struct header_value){ blk + f->start, f->end - f->start,
+	    f->value - f->start, f->value_len, text.p, text.len, &map, c->eol };
+	switch (header_rewrite(&v, &c->text_edits, &out)) {
+	case 0:
+		for (size_t i = 0; i < out.n && r == 0; i++)
+			r = scrub_edit(c, hs + f->start + out.v[i].start,
+			    hs + f->start + out.v[i].end,
+			    out.reps.p + out.v[i].rep_off, out.v[i].rep_len);
+		break;
+	case 1:
+		r = scrub_fail(c, ERR_LINE_LENGTH, c->where);
+		break;
+	default:
 		r = scrub_fail(c, ERR_NOMEM, c->where);
-	else
-		r = scrub_edit(c, hs + f->value, hs + f->value + f->value_len,
-		    red.p, red.len);
-	buf_free_clean(&red);
+		break;
+	}
+out:
+	buf_free_clean(&text);
+	rfc2047_map_free(&map);
+	edits_free(&out);
 	return r;
 }
 
@@ -314,14 +310,18 @@ scrub_headers(struct scrub_ctx *c, size_t hs, size_t he, int top)
 		const char *nm = c->in + hs + f[i].name;
 		size_t nl = f[i].name_len;
 
-		if (nl == 0) {
-			r = scan_malformed(c, hs, &f[i]);
-			continue;
-		}
-		if (name_is(nm, nl, "cc") || name_is(nm, nl, "bcc") ||
-		    name_is(nm, nl, "resent-cc") || name_is(nm, nl, "resent-bcc"))
-			r = strip_recipients(c, hs, &f[i]);
-		else if (!skip_field(c, nm, nl, top))
+		if (nl == 0)
+			r = scan_field(c, hs, &f[i]);
+		else if (name_is(nm, nl, "cc") || name_is(nm, nl, "bcc") ||
+		    name_is(nm, nl, "resent-cc") || name_is(nm, nl, "resent-bcc")) {
+			size_t junk = 0;
+
+			while (i + junk + 1 < n && f[i + junk + 1].name_len == 0)
+				junk++;
+			if ((r = strip_recipients(c, hs, &f[i], junk)) > 0)
+				i += (size_t)r;	/* removed with it */
+			r = r < 0 ? -1 : 0;
+		} else if (!skip_field(c, nm, nl, top))
 			r = scan_field(c, hs, &f[i]);
 	}
 	free(f);

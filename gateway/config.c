@@ -119,6 +119,71 @@ const struct cfg_key cfg_keys[] = {
 	  F(server.listen), 0,
 	  "Address and port the SMTP server listens on (host:port, "
 	  "[v6addr]:port)." },
+	{ "server", "hostname", CT_STRING, "", 0, 0, F(server.hostname), 0,
+	  "Name in the SMTP greeting and in the Received field. Empty: this "
+	  "host's name." },
+	{ "server", "user", CT_STRING, "", 0, 0, F(server.user), 0,
+	  "Unprivileged user the server switches to after binding the port "
+	  "when started as root, before it reads a byte from a client. "
+	  "Empty: stay (a warning is logged when that is root)." },
+	{ "server", "tls_cert", CT_STRING, "", 0, 0, F(server.tls_cert), 0,
+	  "PEM certificate (chain) for STARTTLS, relative to the directory "
+	  "of this file. With tls_key set, STARTTLS is offered (TLS 1.2 or "
+	  "later). Empty: no STARTTLS." },
+	{ "server", "tls_key", CT_STRING, "", 0, 0, F(server.tls_key), 0,
+	  "PEM private key for STARTTLS, relative to the directory of this "
+	  "file; readable by [server] user too if SIGHUP should reload it." },
+	{ "server", "trusted_peers", CT_ADDRS, "", 0, 0,
+	  F(server.trusted_peers), F(server.ntrusted_peers),
+	  "Client IP addresses trusted to send XFORWARD (a Postfix in front, "
+	  "the content-filter case) and to keep their X-Scrubgate-* header "
+	  "fields; from everyone else those fields are removed." },
+	{ "server", "max_connections", CT_UINT, "2000", 1, 100000,
+	  F(server.max_connections), 0,
+	  "Sessions open at once; one more is answered 421 and closed." },
+	{ "server", "max_connections_per_ip", CT_UINT, "50", 1, 100000,
+	  F(server.max_connections_per_ip), 0,
+	  "Sessions open at once from one client address." },
+	{ "server", "line_length_limit", CT_SIZE, "2048", 512, 65536,
+	  F(server.line_length_limit), 0,
+	  "Longest SMTP command line in bytes (500 5.5.2 beyond)." },
+	{ "server", "max_commands", CT_UINT, "10000", 10, 10000000,
+	  F(server.max_commands), 0,
+	  "Commands in one session; past it 421 and the session ends." },
+	{ "server", "max_errors", CT_UINT, "20", 1, 10000,
+	  F(server.max_errors), 0,
+	  "Rejected commands in one session; past it 421 and the session "
+	  "ends." },
+	{ "server", "max_recipients", CT_UINT, "100", 1, 100000,
+	  F(server.max_recipients), 0,
+	  "Recipients of one message (452 4.5.3 beyond)." },
+	{ "server", "max_message_size", CT_SIZE, "25m", 1024, 1ULL << 30,
+	  F(server.max_message_size), 0,
+	  "Largest message in bytes, announced with SIZE and enforced "
+	  "(552 5.3.4)." },
+	{ "server", "idle_timeout", CT_DURATION, "5m", 1, 86400,
+	  F(server.idle_timeout), 0,
+	  "A session that sends nothing for this long is closed (421)." },
+	{ "server", "session_timeout", CT_DURATION, "1h", 1, 604800,
+	  F(server.session_timeout), 0,
+	  "Longest time one session may last (421 past it)." },
+	{ "server", "shutdown_timeout", CT_DURATION, "30s", 0, 3600,
+	  F(server.shutdown_timeout), 0,
+	  "On SIGTERM: how long sessions in progress may still finish "
+	  "their message before they are told 421." },
+	{ "server", "max_hops", CT_UINT, "3", 1, 100, F(server.max_hops), 0,
+	  "A message already carrying more X-Scrubgate-Trace fields than "
+	  "this is a mail loop: 554 5.4.6." },
+	{ "server", "scrub_workers", CT_UINT, "8", 1, 64,
+	  F(server.scrub_workers), 0,
+	  "Pool slots: each is a thread with its own scrub worker process "
+	  "and takes one message at a time through scrub, ticket store and "
+	  "the spool's fsyncs. The disk waits dominate, so a few per core "
+	  "(default 8) keep both CPU and disk busy." },
+	{ "server", "quarantine", CT_STRING, "", 0, 0, F(server.quarantine), 0,
+	  "Directory (relative to the directory of this file) for messages "
+	  "that fail scrubbing: kept there unscrubbed (mode 0600) and "
+	  "answered 250. Empty: answered 554 5.6.0 and kept nowhere." },
 	/* server rows: add here */
 
 	/* ---- [delivery]: spool, queue, next-hop clients ---- */
@@ -126,14 +191,99 @@ const struct cfg_key cfg_keys[] = {
 	  F(delivery.spool), 0,
 	  "Spool directory: accepted, scrubbed messages wait here until the "
 	  "next hop has taken them. Relative to the directory of this file." },
+	{ "delivery", "log_addresses", CT_BOOL, "no", 0, 0,
+	  F(delivery.log_addresses), 0,
+	  "Write envelope addresses in log lines as they are. no: only their "
+	  "pseudonyms u-xxxxxxxx (HMAC-SHA-256 under the pseudonym key)." },
+	{ "delivery", "concurrency", CT_UINT, "10", 1, 1000,
+	  F(delivery.concurrency), 0,
+	  "Deliveries in progress at once (one process each)." },
+	{ "delivery", "max_lifetime", CT_DURATION, "5d", 1, 365 * 86400ULL,
+	  F(delivery.max_lifetime), 0,
+	  "How long a message may wait for a next hop that fails temporarily; "
+	  "after that it bounces and moves to the dead-letter directory." },
+	{ "delivery", "min_backoff", CT_DURATION, "5m", 1, 86400,
+	  F(delivery.min_backoff), 0,
+	  "First retry delay after a temporary failure; it doubles with each "
+	  "attempt up to max_backoff." },
+	{ "delivery", "max_backoff", CT_DURATION, "4h", 1, 7 * 86400ULL,
+	  F(delivery.max_backoff), 0, "Longest retry delay." },
+	{ "delivery", "timeout", CT_DURATION, "5m", 1, 3600,
+	  F(delivery.timeout), 0,
+	  "Time limit of one network connect, read or write to a next hop." },
+	{ "delivery", "bounce_relay", CT_STRING, "", 0, 0,
+	  F(delivery.bounce_relay), 0,
+	  "Next hop (as a route's next_hop, e.g. smtp://relay.example:25) that "
+	  "delivery status notifications go to: the sender's domain is not "
+	  "ours. Empty: no bounce is sent (the failure is logged and the "
+	  "message kept in the dead-letter directory)." },
+	{ "delivery", "bounce_tls", CT_STRING, "required", 0, 0,
+	  F(delivery.bounce_tls), 0, "tls of bounce_relay, as a route's tls." },
+	{ "delivery", "ca_file", CT_STRING, "", 0, 0, F(delivery.ca_file), 0,
+	  "PEM file of CA certificates that next-hop certificates are verified "
+	  "against, for routes without their own ca_file; relative to the "
+	  "directory of this file. Empty: the system CA store." },
+	{ "delivery", "helo_name", CT_STRING, "", 0, 0, F(delivery.helo_name),
+	  0, "Name sent in EHLO/LHLO. Empty: this host's name." },
 	/* delivery rows: add here */
 
 	/* ---- [store]: the ticket store ---- */
-	{ "store", "database", CT_PATH, "/var/lib/scrubgate/tickets.db", 0, 0,
+	{ "store", "database", CT_PATH, "tickets.db", 0, 0,
 	  F(store.database), 0,
 	  "The SQLite file of the ticket store. Relative to the directory of "
-	  "this file." },
+	  "this file (to the working directory without -c); a daemon "
+	  "sets an absolute path such as /var/lib/scrubgate/tickets.db." },
 	/* store rows: add here */
+	{ "store", "pseudonym_key", CT_PATH, "pseudonym.key", 0, 0,
+	  F(store.key_path), 0,
+	  "Key file of the store's pseudonyms (HMAC-SHA-256 of each address "
+	  "and Message-ID), relative like database; created with 32 random "
+	  "bytes and mode 0600 when missing; refused when group or others "
+	  "can read it. Keep it apart from the database: without it the "
+	  "stored pseudonyms can no longer be matched to an address." },
+	{ "store", "store_addresses", CT_BOOL, "no", 0, 0,
+	  F(store.store_addresses), 0,
+	  "Also keep plain addresses in the store (personal data at rest; "
+	  "default: pseudonyms only)." },
+	{ "store", "retention", CT_DURATION, "3y", 86400, 100 * 365 * 86400ULL,
+	  F(store.retention), 0,
+	  "How long a ticket is kept after its last activity: the default "
+	  "of `scrubgate tickets purge`." },
+	{ "store", "auto_replies", CT_STRING, "attach", 0, 0,
+	  F(store.auto_replies), 0,
+	  "Auto-replies and bulk mail never open a ticket. drop: not "
+	  "forwarded; forward: forwarded untagged, not recorded; attach: "
+	  "recorded on the ticket they reply to, if any, and forwarded." },
+	{ "store", "loop_id", CT_STRING, "scrubgate", 0, 0, F(store.loop_id), 0,
+	  "An X-Loop header holding this text names us: such a message is "
+	  "treated as an auto-reply." },
+	{ "store", "busy_timeout", CT_DURATION, "10s", 1, 600,
+	  F(store.busy_timeout), 0,
+	  "How long a writer waits for another to finish before giving up "
+	  "(a temporary failure)." },
+
+	/* ---- [filter]: scrubgate filter (Postfix pipe content filter) ---- */
+	{ "filter", "sendmail", CT_PATH, "/usr/sbin/sendmail", 0, 0,
+	  F(filter.sendmail), 0,
+	  "The command that reinjects the scrubbed message: run as "
+	  "SENDMAIL -G -i -f SENDER -- RCPT... (Postfix's sendmail). Used "
+	  "when next_hop is empty." },
+	{ "filter", "next_hop", CT_STRING, "", 0, 0, F(filter.next_hop), 0,
+	  "Reinject over the network instead of with sendmail: a next hop as "
+	  "in [route NAME] next_hop, e.g. smtp://127.0.0.1:10026 (Postfix's "
+	  "reinjection smtpd). Empty: use sendmail." },
+	{ "filter", "tls", CT_STRING, "required", 0, 0, F(filter.tls), 0,
+	  "TLS towards next_hop: required or none (loopback only), as in "
+	  "[route NAME] tls." },
+	{ "filter", "route", CT_STRING, "", 0, 0, F(filter.route), 0,
+	  "Name of the [route NAME] the filtered mail belongs to (recorded "
+	  "with the message in the ticket store). Empty: the first route "
+	  "whose mailboxes hold a recipient, else none." },
+	{ "filter", "timeout", CT_DURATION, "5m", 1, 86400, F(filter.timeout),
+	  0,
+	  "Time limit for reinjecting one message; past it the filter exits "
+	  "75 (EX_TEMPFAIL) and Postfix retries." },
+	/* filter rows: add here */
 
 	/* ---- [route NAME] ---- */
 	{ "route", "mailboxes", CT_ADDRS, "", 0, 0, RT(mailboxes),
@@ -141,12 +291,111 @@ const struct cfg_key cfg_keys[] = {
 	  "A section [route NAME] (NAME: letters, digits, _ . -) describes one "
 	  "route. mailboxes: the addresses or whole domains it receives mail "
 	  "for, separated by commas or spaces." },
+	{ "route", "next_hop", CT_STRING, "", 0, 0, RT(next_hop), 0,
+	  "Where the route's scrubbed mail goes: smtp://host:port (STARTTLS), "
+	  "smtps://host:port, lmtp://host:port, lmtp:/path/to/socket, "
+	  "maildir:/path, mbox:/path, imap://user@host[:port]/Folder, "
+	  "imaps://user@host[:port]/Folder or sendmail:/usr/sbin/sendmail." },
+	{ "route", "tls", CT_STRING, "required", 0, 0, RT(tls), 0,
+	  "required: STARTTLS (or TLS from the start for smtps/imaps) with the "
+	  "certificate chain verified and the host name checked; the message "
+	  "waits rather than go in clear. none: plain text, for a next hop on "
+	  "loopback only." },
+	{ "route", "ca_file", CT_STRING, "", 0, 0, RT(ca_file), 0,
+	  "PEM CA file for this next hop, relative to the directory of this "
+	  "file. Empty: [delivery] ca_file, else the system CA store." },
+	{ "route", "password_file", CT_STRING, "", 0, 0, RT(password_file), 0,
+	  "File holding the IMAP password of an imap:// or imaps:// next hop "
+	  "(first line; mode 0600 or stricter), relative to the directory of "
+	  "this file." },
 	/* route rows: add here */
+	{ "route", "cc_allow", CT_ADDRS, "", 0, 0, RT(cc_allow), RT(ncc_allow),
+	  "Cc/Bcc allow-list of this route; given, it replaces [recipients] "
+	  "cc_allow." },
+	{ "route", "kinds_off", CT_HEADERS, "", 0, 0, RT(kinds_off),
+	  RT(nkinds_off),
+	  "Redaction profile: kinds (as in [kinds], custom pattern names "
+	  "too) this route leaves alone, e.g. kinds_off = phone, ipv4." },
+	{ "route", "kinds_on", CT_HEADERS, "", 0, 0, RT(kinds_on),
+	  RT(nkinds_on),
+	  "Kinds this route redacts although [kinds] switches them off." },
+	{ "route", "attachments", CT_STRING, "", 0, 0, RT(attachments), 0,
+	  "keep, drop or reject: replaces [attachments] default for this "
+	  "route. Empty: the global one." },
+	{ "route", "tag_format", CT_STRING, "[#{id}]", 0, 0, RT(tag_format), 0,
+	  "The ticket tag put in the Subject of forwarded copies and looked "
+	  "for in replies; {id} stands for the ticket number." },
 
 	/* ---- [rule NAME] ---- */
 	/* rule rows: add here */
+	{ "rule", "route", CT_STRING, "", 0, 0, RU(route), 0,
+	  "A section [rule NAME] routes a message: rules are tried in file "
+	  "order, the first whose conditions all hold wins (a rule without "
+	  "conditions matches everything). route: the [route NAME] it "
+	  "chooses, required. Without a matching rule the route whose "
+	  "mailboxes hold a recipient is used, else [route default]." },
+	{ "rule", "mailbox", CT_ADDRS, "", 0, 0, RU(mailbox), RU(nmailbox),
+	  "Condition: a recipient is one of these addresses or domains." },
+	{ "rule", "sender_domain", CT_ADDRS, "", 0, 0, RU(sender_domain),
+	  RU(nsender_domain),
+	  "Condition: the sender's domain (or address) is one of these." },
+	{ "rule", "subject", CT_STRING, "", 0, 0, RU(subject), 0,
+	  "Condition: a PCRE2 pattern found in the decoded Subject." },
+	{ "rule", "header", CT_STRING, "", 0, 0, RU(header), 0,
+	  "Condition: \"Name: PCRE2\", the pattern found in the decoded "
+	  "value of a header field of that name." },
+	{ "rule", "tag", CT_BOOL, "no", 0, 0, RU(tag), 0,
+	  "Condition: the Subject carries a ticket tag (in the route's "
+	  "tag_format)." },
 
 	/* ---- [account NAME] ---- */
+	{ "account", "host", CT_STRING, "", 0, 0, AC(host), 0,
+	  "A section [account NAME] is one IMAP mailbox that scrubgate fetch "
+	  "polls. host: the IMAP server's name (required); the certificate "
+	  "must match it." },
+	{ "account", "port", CT_UINT, "0", 0, 65535, AC(port), 0,
+	  "TCP port. 0: 993 with tls = imaps, else 143." },
+	{ "account", "tls", CT_STRING, "imaps", 0, 0, AC(tls), 0,
+	  "imaps (TLS from the start), starttls (STARTTLS required) or none "
+	  "(plain text; only when written here). The certificate chain is "
+	  "verified and the host name checked." },
+	{ "account", "ca_file", CT_PATH, "", 0, 0, AC(ca_file), 0,
+	  "PEM CA file to verify the server with. Empty: [delivery] ca_file, "
+	  "else the system CA store." },
+	{ "account", "user", CT_STRING, "", 0, 0, AC(user), 0,
+	  "Login name (required)." },
+	{ "account", "password_file", CT_PATH, "", 0, 0, AC(password_file), 0,
+	  "File holding the password (first line; mode 0600 or stricter). "
+	  "Passwords are never taken from the command line." },
+	{ "account", "password_env", CT_STRING, "", 0, 0, AC(password_env), 0,
+	  "Name of an environment variable holding the password, when there "
+	  "is no password_file." },
+	{ "account", "folder", CT_STRING, "INBOX", 0, 0, AC(folder), 0,
+	  "The folder fetched from." },
+	{ "account", "route", CT_STRING, "", 0, 0, AC(route), 0,
+	  "Name of the [route NAME] whose next hop gets the scrubbed mail "
+	  "(required)." },
+	{ "account", "recipient", CT_STRING, "", 0, 0, AC(recipient), 0,
+	  "Envelope recipient of the forwarded copy. Empty: the route's "
+	  "first mailbox, else user when it is an address." },
+	{ "account", "after", CT_STRING, "seen", 0, 0, AC(after), 0,
+	  "What happens to a message on the server once its scrubbed copy "
+	  "was delivered or spooled: seen (flag \\Seen), move (to move_to) "
+	  "or delete (\\Deleted and expunged)." },
+	{ "account", "move_to", CT_STRING, "", 0, 0, AC(move_to), 0,
+	  "Folder for after = move (created when missing)." },
+	{ "account", "quarantine_folder", CT_STRING, "Quarantine", 0, 0,
+	  AC(quarantine_folder), 0,
+	  "Folder a message the scrubber rejects is moved to on the server "
+	  "(created when missing); it is never forwarded." },
+	{ "account", "poll_interval", CT_DURATION, "60s", 1, 86400,
+	  AC(poll_interval), 0,
+	  "Seconds between two looks at the folder when IDLE is not used." },
+	{ "account", "idle", CT_BOOL, "yes", 0, 0, AC(idle), 0,
+	  "Wait with IDLE when the server offers it (re-issued every 25 "
+	  "minutes), else poll." },
+	{ "account", "timeout", CT_DURATION, "60s", 1, 3600, AC(timeout), 0,
+	  "Time limit for one IMAP command or read." },
 	/* account rows: add here */
 };
 const size_t cfg_nkeys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
@@ -625,9 +874,14 @@ set_scalar(struct cfg_parse *s, const struct cfg_key *k, const char *v)
 		    STRATEGY_PSEUDONYM;
 		return 1;
 	case CT_PATH:
-		if (*v == '\0')
+		/* a path with a default is required; one without is
+		 * optional and "key =" leaves it unset (NULL) */
+		if (*v == '\0' && *k->def != '\0')
 			return fail(s, "%s: empty file name", k->key);
 		free(*(char **)(void *)f);
+		*(char **)(void *)f = NULL;
+		if (*v == '\0')
+			return 1;
 		if ((*(char **)(void *)f = strdup(v)) == NULL)
 			return fail(s, "out of memory");
 		return 1;
@@ -922,6 +1176,8 @@ section_line(struct cfg_parse *s, const char *line, size_t n)
 		    cfg_keys[i].section, "pattern") != 0 &&
 		    cfg_named_of(cfg_keys[i].section) == NULL) {
 			s->bad_section = 0;
+			if (len == 5 && memcmp(line, "store", 5) == 0)
+				s->c->store.line = s->line;	/* store: scrub records */
 			return;
 		}
 	fail(s, "unknown section [%.*s]", (int)(len > 64 ? 64 : len), line);

@@ -36,6 +36,20 @@ struct route_cfg {
 	char **mailboxes;		/* addresses or domains it serves */
 	size_t nmailboxes;
 	/* further route keys: below, one block per feature */
+	/* store (issue 4): redaction profile, recipients, tag */
+	char **cc_allow;		/* replaces [recipients] cc_allow */
+	size_t ncc_allow;
+	char **kinds_off;		/* kinds this route leaves alone */
+	size_t nkinds_off;
+	char **kinds_on;		/* kinds this route redacts after all */
+	size_t nkinds_on;
+	char *attachments;		/* "", keep, drop, reject */
+	char *tag_format;		/* "[#{id}]" */
+	/* next hop (helper "delivery") */
+	char *next_hop;			/* smtp://, lmtp:, maildir:, imap://... */
+	char *tls;			/* required | none */
+	char *ca_file;			/* CA file for the hop's certificate */
+	char *password_file;		/* IMAP password */
 };
 
 /* [rule NAME]: routing rules, first match wins */
@@ -43,6 +57,14 @@ struct rule_cfg {
 	char *name;
 	unsigned line;
 	/* rule keys: below */
+	char *route;			/* the route it names */
+	char **mailbox;			/* recipient addresses or domains */
+	size_t nmailbox;
+	char **sender_domain;		/* sender domains (or addresses) */
+	size_t nsender_domain;
+	char *subject;			/* PCRE2 on the decoded Subject */
+	char *header;			/* "Name: PCRE2" on a header value */
+	int tag;			/* the Subject carries a ticket tag */
 };
 
 /* [account NAME]: an IMAP mailbox polled by `scrubgate fetch` */
@@ -50,24 +72,88 @@ struct account_cfg {
 	char *name;
 	unsigned line;
 	/* account keys: below */
+	/* IMAP ingest (helper "doors", scrubgate fetch) */
+	char *host;
+	unsigned port;			/* 0: by tls */
+	char *tls;			/* imaps | starttls | none */
+	char *ca_file;
+	char *user;
+	char *password_file;
+	char *password_env;
+	char *folder;
+	char *route;
+	char *recipient;
+	char *after;			/* seen | move | delete */
+	char *move_to;
+	char *quarantine_folder;
+	unsigned long long poll_interval;	/* seconds */
+	int idle;
+	unsigned long long timeout;	/* seconds per command */
 };
 
 /* [server]: `scrubgate serve` (SMTP) */
 struct server_cfg {
 	char *listen;
 	/* server keys: below */
+	/* SMTP server (helper "smtpd", issue 3) */
+	char *hostname;			/* greeting/Received name, "": host name */
+	char *user;			/* drop to this user when started as root */
+	char *tls_cert, *tls_key;	/* PEM files; both set: STARTTLS offered */
+	char **trusted_peers;		/* IPs allowed XFORWARD and X-Scrubgate-* */
+	size_t ntrusted_peers;
+	unsigned max_connections;	/* sessions open at once */
+	unsigned max_connections_per_ip;
+	size_t line_length_limit;	/* command line, CRLF included */
+	unsigned max_commands;		/* per session */
+	unsigned max_errors;		/* rejected commands per session */
+	unsigned max_recipients;	/* per message */
+	size_t max_message_size;	/* SIZE */
+	unsigned long long idle_timeout;	/* seconds without a byte */
+	unsigned long long session_timeout;	/* seconds per session */
+	unsigned long long shutdown_timeout;	/* SIGTERM grace, seconds */
+	unsigned max_hops;		/* X-Scrubgate-Trace fields before 554 */
+	unsigned scrub_workers;		/* pool slots: thread + scrub worker */
+	char *quarantine;		/* failed messages go here (+250); "": 554 */
 };
 
 /* [delivery]: spool, queue and next-hop clients */
 struct delivery_cfg {
 	char *spool;
 	/* delivery keys: below */
+	/* queue and next-hop clients (helper "delivery") */
+	int log_addresses;		/* plain addresses in log lines */
+	unsigned concurrency;		/* deliveries at once */
+	unsigned long long max_lifetime;	/* seconds in the queue before a bounce */
+	unsigned long long min_backoff, max_backoff;	/* retry delays */
+	unsigned long long timeout;	/* per network read/write */
+	char *bounce_relay;		/* next hop for DSNs, NULL: none sent */
+	char *bounce_tls;		/* tls of that hop */
+	char *ca_file;			/* default CA file of every route */
+	char *helo_name;		/* EHLO/LHLO name, NULL: host name */
+};
+
+/* [filter]: `scrubgate filter` (Postfix pipe content filter) */
+struct filter_cfg {
+	char *sendmail;			/* reinjection command */
+	char *next_hop;			/* or this next hop, NULL: sendmail */
+	char *tls;			/* towards next_hop */
+	char *route;			/* route name, NULL: by recipient */
+	unsigned long long timeout;	/* seconds for the reinjection */
+	/* filter keys: below */
 };
 
 /* [store]: the ticket store */
 struct store_cfg {
 	char *database;
 	/* store keys: below */
+	unsigned line;			/* line of [store] in the file, 0: none
+					 * (then `scrubgate scrub` records nothing) */
+	char *key_path;			/* pseudonym_key, as written */
+	int store_addresses;		/* keep plain addresses too */
+	unsigned long long retention;	/* seconds, purge default */
+	char *auto_replies;		/* drop | forward | attach */
+	char *loop_id;			/* X-Loop value that names us */
+	unsigned long long busy_timeout; /* seconds */
 };
 
 struct config {
@@ -75,6 +161,7 @@ struct config {
 	struct server_cfg server;
 	struct delivery_cfg delivery;
 	struct store_cfg store;
+	struct filter_cfg filter;
 	struct route_cfg *routes;
 	size_t nroutes;
 	struct rule_cfg *rules;
@@ -110,6 +197,11 @@ char *config_path(const struct config *c, const char *p);
  * create it (32 random bytes, hex, mode 0600); refuse a key file that
  * group or others can read */
 int config_load_key(struct config *c);
+/* config_key_file - the same for any key file (path already resolved):
+ * read it, or create it when missing; refuse a group/other-readable one.
+ * 0, or -1 with err "PATH: problem" filled (added by issue 4, store) */
+int config_key_file(const char *path, unsigned char *key, size_t keymax,
+    size_t *keylen_r, char *err, size_t errlen);
 /* config_compile - scrub_policy_create with errors located at a line;
  * the config must outlive the policy */
 int config_compile(struct config *c, struct scrub_policy **p_r);

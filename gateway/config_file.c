@@ -87,9 +87,10 @@ config_load(struct config *c, const char *path)
 	return rc;
 }
 
-/* key_decode - hex text (whitespace around it ignored) into the spec */
+/* key_decode - hex text (whitespace around it ignored) into key */
 static int
-key_decode(struct config *c, const char *text, size_t len)
+key_decode(unsigned char *key, size_t keymax, size_t *keylen_r,
+    const char *text, size_t len)
 {
 	size_t a = 0, b = len, n;
 
@@ -98,7 +99,7 @@ key_decode(struct config *c, const char *text, size_t len)
 	while (b > a && isspace((unsigned char)text[b - 1]))
 		b--;
 	n = b - a;
-	if (n % 2 || n < 32 || n > 2 * sizeof(c->spec.key))
+	if (n % 2 || n < 32 || n > 2 * keymax)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
 		int hi = OPENSSL_hexchar2int((unsigned char)text[a + 2 * i]);
@@ -106,9 +107,9 @@ key_decode(struct config *c, const char *text, size_t len)
 
 		if (hi < 0 || lo < 0)
 			return -1;
-		c->spec.key[i] = (unsigned char)(hi << 4 | lo);
+		key[i] = (unsigned char)(hi << 4 | lo);
 	}
-	c->spec.keylen = n / 2;
+	*keylen_r = n / 2;
 	return 0;
 }
 
@@ -144,9 +145,11 @@ key_create(const char *path)
 	return rc;
 }
 
-/* key_read - open, check the mode, decode */
+/* key_read - open, check the mode, decode; -1 with errno set when the
+ * file cannot be opened, -2 with err filled on any other problem */
 static int
-key_read(struct config *c, const char *path)
+key_read(const char *path, unsigned char *key, size_t keymax,
+    size_t *keylen_r, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	char text[256];
@@ -157,21 +160,20 @@ key_read(struct config *c, const char *path)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		snprintf(c->error, sizeof(c->error), "%s: not a regular file",
-		    path);
+		snprintf(err, errlen, "%s: not a regular file", path);
 		return -2;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		close(fd);
-		snprintf(c->error, sizeof(c->error), "%s: pseudonym key is "
+		snprintf(err, errlen, "%s: pseudonym key is "
 		    "readable or writable by group or others (mode %04o); "
 		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
 		return -2;
 	}
 	n = read(fd, text, sizeof(text));
 	close(fd);
-	if (n < 0 || key_decode(c, text, (size_t)n) < 0) {
-		snprintf(c->error, sizeof(c->error), "%s: %s", path, n < 0 ?
+	if (n < 0 || key_decode(key, keymax, keylen_r, text, (size_t)n) < 0) {
+		snprintf(err, errlen, "%s: %s", path, n < 0 ?
 		    strerror(errno) : "pseudonym key must be 32 to 128 hex digits");
 		OPENSSL_cleanse(text, sizeof(text));
 		return -2;
@@ -195,6 +197,27 @@ config_path(const struct config *c, const char *p)
 	return path;
 }
 
+/* config_key_file - read the key file at path (already resolved), or
+ * create it (32 random bytes, hex, mode 0600) when it does not exist;
+ * refuse one that group or others can read.  Shared by [scrub] and
+ * [store] pseudonym_key.  0, or -1 with err ("PATH: problem") filled. */
+int
+config_key_file(const char *path, unsigned char *key, size_t keymax,
+    size_t *keylen_r, char *err, size_t errlen)
+{
+	int rc = key_read(path, key, keymax, keylen_r, err, errlen);
+
+	if (rc == -1 && errno == ENOENT) {
+		if (key_create(path) < 0 && errno != EEXIST)
+			rc = -1;
+		else
+			rc = key_read(path, key, keymax, keylen_r, err, errlen);
+	}
+	if (rc == -1)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return rc < 0 ? -1 : 0;
+}
+
 /* config_load_key - when strategy = pseudonym: read or create the key */
 int
 config_load_key(struct config *c)
@@ -209,18 +232,10 @@ config_load_key(struct config *c)
 		    c->key_path);
 		return -1;
 	}
-	rc = key_read(c, path);
-	if (rc == -1 && errno == ENOENT) {
-		if (key_create(path) < 0 && errno != EEXIST)
-			rc = -1;
-		else
-			rc = key_read(c, path);
-	}
-	if (rc == -1)
-		snprintf(c->error, sizeof(c->error), "%s: %s", path,
-		    strerror(errno));
+	rc = config_key_file(path, c->spec.key, sizeof(c->spec.key),
+	    &c->spec.keylen, c->error, sizeof(c->error));
 	free(path);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 /* try_one - compile a spec holding just one custom or allow pattern */

@@ -29,4 +29,13 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 #define LOG_ADDR_MAX 320
 const char *log_addr(const char *addr, char *buf);
 
+/* log_configure - (added by delivery) log_set_key from a loaded config:
+ * the scrub pseudonym key when one is loaded (else a random key per
+ * process tree), plain when [delivery] log_addresses = yes */
+struct config;
+void log_configure(const struct config *c);
+/* log_set_ident - (added by delivery) another service name, same
+ * destination: a forked delivery process becomes scrubgate/smtp */
+void log_set_ident(const char *ident);
+
 #endif

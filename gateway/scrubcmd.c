@@ -26,6 +26,7 @@
 #include "report.h"
 #include "safefile.h"
 #include "scrub.h"
+#include "ticket.h"
 #include "worker.h"
 
 enum sink_kind { SINK_NONE, SINK_FILE, SINK_STDOUT, SINK_MAILDIR };
@@ -311,6 +312,18 @@ scrub_one(struct run *r, const char *msg, size_t len,
 		r->failed += res.err != ERR_OK;
 		scrub_result_free(&res);
 		return 0;
+	}
+	/* issue 4 (helper "store", ticket.h): thread, tag and record the
+	 * scrubbed message in the ticket store before it is written */
+	if (res.err == ERR_OK) {
+		char terr[512];
+		int tc = ticket_scrub_hook(&r->cfg, msg, len, &res, terr,
+		    sizeof(terr));
+
+		if (tc != 0) {
+			scrub_result_free(&res);
+			return die(r, tc, "ticket store", "%s", terr);
+		}
 	}
 	if (res.err != ERR_OK) {
 		r->failed++;

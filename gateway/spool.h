@@ -61,4 +61,9 @@ int spool_remove(struct spool *s, const char *id);
 /* spool_dead - move to dead/ */
 int spool_dead(struct spool *s, const char *id);
 
+/* (added by delivery) spool_dir - the directory given to spool_open;
+ * spool_list_dead - the entries of dead/, as spool_list */
+const char *spool_dir(const struct spool *s);
+int spool_list_dead(struct spool *s, struct spool_entry **v_r, size_t *n_r);
+
 #endif

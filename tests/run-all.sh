@@ -8,6 +8,16 @@
 #   cli      every tests/cli/test_*.sh, with SCRUBGATE=<binary> in the environment
 #   golden   tests/golden/run.sh <binary>
 #   corpus   tests/corpus/run.sh BUILDDIR <binary>
+#   smtpd    every tests/integration/smtpd/test_*.sh (scrubgate serve over
+#            loopback sockets), with SCRUBGATE=<binary>
+#   delivery every tests/integration/delivery/test_*.sh (spool, queue
+#            manager, next-hop clients over loopback), SCRUBGATE=<binary>
+#   store    every tests/integration/store/test_*.sh (ticket store, tools,
+#            routing; temp dirs only, no network), SCRUBGATE=<binary>
+#   filter   every tests/integration/filter/test_*.sh (scrubgate filter as
+#            the pipe content filter of a real Postfix), SCRUBGATE=<binary>
+#   fetch    every tests/integration/fetch/test_*.sh (scrubgate fetch
+#            against a real Dovecot), SCRUBGATE=<binary>
 # where <binary> is ./scrubgate for build/normal and BUILDDIR/scrubgate
 # otherwise.  Each suite ends its output with "N passed, N failed"; a suite
 # that crashes, times out or exits non-zero without counting a failure counts
@@ -23,7 +33,7 @@ bdir=${1:?usage: run-all.sh BUILDDIR}
 bdir=${bdir%/}
 variant=$(basename "$bdir")
 if [ "$variant" = normal ]; then bin=./scrubgate; else bin=$bdir/scrubgate; fi
-suites=${SCRUBGATE_SUITES:-unit cli golden corpus}
+suites=${SCRUBGATE_SUITES:-unit cli golden corpus smtpd delivery store filter fetch}
 scale=1
 [ "$variant" = asan ] && scale=4
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -81,6 +91,30 @@ for s in $suites; do
 		;;
 	golden)
 		run_suite "golden" 600 tests/golden/run.sh "$bin"
+		;;
+	smtpd)
+		for t in tests/integration/smtpd/test_*.sh; do
+			[ -f "$t" ] || continue
+			run_suite "smtpd $(basename "$t" .sh)" 120 env SCRUBGATE="$bin" bash "$t"
+		done
+		;;
+	delivery)
+		for t in tests/integration/delivery/test_*.sh; do
+			[ -f "$t" ] || continue
+			run_suite "delivery $(basename "$t" .sh)" 120 env SCRUBGATE="$bin" bash "$t"
+		done
+		;;
+	store)
+		for t in tests/integration/store/test_*.sh; do
+			[ -f "$t" ] || continue
+			run_suite "store $(basename "$t" .sh)" 120 env SCRUBGATE="$bin" bash "$t"
+		done
+		;;
+	filter|fetch)
+		for t in tests/integration/$s/test_*.sh; do
+			[ -f "$t" ] || continue
+			run_suite "$s $(basename "$t" .sh)" 180 env SCRUBGATE="$bin" bash "$t"
+		done
 		;;
 	corpus)
 		run_suite "corpus" 1800 tests/corpus/run.sh "$bdir" "$bin"

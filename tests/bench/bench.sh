@@ -124,4 +124,16 @@ awk -v on="$t_on" -v off="$t_off" 'BEGIN {
 	printf "redaction share of the scrub time: %.0f%% ((scrub - off) / scrub)\n", (on - off) / on * 100 }'
 [ -n "$npm_line" ] && echo "$npm_line"
 echo "target: scrub >= 150 MB/s per core, redaction <= 50% of the scrub time"
+# ticket store (issue 4): recording rate, WAL + synchronous=NORMAL
+mkdir -p build/normal/tools
+if cc -O2 -std=c11 -D_GNU_SOURCE -Ifilters -Igateway -o build/normal/tools/bench_store \
+	tests/bench/bench_store.c build/normal/libgateway.a build/normal/libfilters.a \
+	$(pkg-config --libs sqlite3 libssl libcrypto libpcre2-8 inih) -letpan -lm; then
+	build/normal/tools/bench_store 20000
+	echo "target: store >= 5,000 records/s"
+else
+	echo "bench: bench_store did not build"
+fi
 rm -f "$d/out.mbox" "$d/off.mbox"	# 400 MB of output nobody reads again
+# IMAP ingest (issue 5): scrubgate fetch next to doveadm fetch, same messages
+tests/bench/bench_fetch.sh "$bin"

@@ -1,9 +1,11 @@
 /* test_header - the raw header splitter: field spans of many block shapes,
  * the limits, the lookup helpers, line endings and the end of the header. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "header.h"
+#include "mimeedit.h"
 
 #define MAXF 16
 
@@ -188,11 +190,140 @@ test_find(void)
 	CHECK(header_find_next(b, f, n, 99, "received") == -1);
 }
 
+/* rewrite - field (one, with its line break) with every occurrence of
+ * each from[i] in its decoded value replaced by to[i]; the new field, or
+ * NULL.  *rc_r is header_rewrite's answer. */
+static char *
+rewrite(const char *field, const char *const *from, const char *const *to,
+    size_t n, int *rc_r)
+{
+	struct header_field f;
+	struct header_value v;
+	struct rfc2047_map map;
+	struct edits te, out;
+	struct buf text, res;
+	size_t nf;
+	char *r = NULL;
+
+	buf_init(&text, 0);
+	buf_init(&res, 0);
+	rfc2047_map_init(&map);
+	edits_init(&te);
+	edits_init(&out);
+	*rc_r = -2;
+	if (header_split(field, strlen(field), &f, 1, 100000, &nf, NULL) < 0 ||
+	    nf != 1 || rfc2047_decode_map(field + f.value, f.value_len, &text,
+	    &map) < 0 || text.p == NULL)
+		goto out;
+	/* the edits in order of start: every occurrence of every from[] */
+	for (size_t t = 0; t < text.len; t++)
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(text.p + t, from[i], strlen(from[i])) == 0) {
+				edits_add(&te, t, t + strlen(from[i]), to[i], strlen(to[i]));
+				t += strlen(from[i]) - 1;
+				break;
+			}
+	v = (struct header_value){ field, strlen(field), f.value, f.value_len,
+	    text.p, text.len, &map, "\r\n" };
+	if ((*rc_r = header_rewrite(&v, &te, &out)) == 0 &&
+	    splice_apply(field, strlen(field), &out, &res) == 0)
+		r = buf_detach(&res, NULL);
+out:
+	buf_free(&text);
+	buf_free(&res);
+	rfc2047_map_free(&map);
+	edits_free(&te);
+	edits_free(&out);
+	return r;
+}
+
+static void
+test_rewrite(void)
+{
+	static const struct {
+		const char *field, *from, *to, *want;
+	} rw[] = {
+		/* copied text: only the bytes found change, folds stay */
+		{ "Received: from x\r\n\t[198.51.100.23]) by y\r\n",
+		  "198.51.100.23", "[IPV4]",
+		  "Received: from x\r\n\t[[IPV4]]) by y\r\n" },
+		{ "X-A:\tone two\n  three\n", "two", "2",
+		  "X-A:\tone 2\n  three\n" },
+		/* a value across a fold: its bytes, the fold's too */
+		{ "Subject: call +46 70\r\n 123 45 67 now\r\n", "+46 70 123 45 67",
+		  "[PHONE]", "Subject: call [PHONE] now\r\n" },
+		/* a malformed line (no name): the whole line is the value */
+		{ "junk bob@example.com here\n", "bob@example.com", "[EMAIL]",
+		  "junk [EMAIL] here\n" },
+		/* no line break at the end of the block */
+		{ "X-B: a@b.se", "a@b.se", "[EMAIL]", "X-B: [EMAIL]" },
+		/* encoded words: the changed one is encoded anew, the other and
+		 * the literal text stay */
+		{ "Subject: =?UTF-8?Q?caf=C3=A9?= and =?UTF-8?Q?bob=40x.se?= ok\n",
+		  "bob@x.se", "[EMAIL]",
+		  "Subject: =?UTF-8?Q?caf=C3=A9?= and [EMAIL] ok\n" },
+		{ "Subject: =?UTF-8?Q?bob=40x.se_caf=C3=A9?= ok\n",
+		  "bob@x.se", "[EMAIL]",
+		  "Subject: [EMAIL] =?UTF-8?B?Y2Fmw6k=?= ok\n" },
+		/* nothing to do */
+		{ "Subject: nothing\n", "absent", "x", "Subject: nothing\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
+		const char *from[1] = { rw[i].from }, *to[1] = { rw[i].to };
+		int rc;
+		char *r = rewrite(rw[i].field, from, to, 1, &rc);
+
+		CHECK_MSG(rc == 0 && r && strcmp(r, rw[i].want) == 0,
+		    "row %zu: rc %d: [%s]", i, rc, r ? r : "(null)");
+		free(r);
+	}
+}
+
+static void
+test_rewrite_refold(void)
+{
+	char field[2200], *p = field, *r;
+	const char *from[1] = { "a@b.se" }, *to[1] = { "[EMAIL]" };
+	const char *lfrom[1] = { "x" }, *lto[1] = { "[a-long-replacement]" };
+	int rc;
+
+	/* a line of 994 octets that would grow past 998: refolded from that
+	 * line on, the line before it kept */
+	p += sprintf(p, "X-List: first line stays\r\n");
+	for (int i = 0; i < 141; i++)
+		p += sprintf(p, " a@b.se");
+	sprintf(p, "\r\n");
+	r = rewrite(field, from, to, 1, &rc);
+	CHECK(rc == 0 && r && strncmp(r, "X-List: first line stays\r\n [EMAIL]", 34) == 0);
+	CHECK(r && strstr(r, "a@b.se") == NULL && strlen(r) > 141 * 8);
+	for (const char *l = r; l && (l = strstr(l, "\r\n")) != NULL; l += 2)
+		CHECK(l[2] == '\0' || ((l[2] == ' ' || l[2] == '\t') &&
+		    strcspn(l + 2, "\r") <= 78));
+	free(r);
+	/* a field name of 1000 octets: its line may stay that long */
+	p = field;
+	memset(p, 'N', 1000);
+	p += 1000;
+	sprintf(p, ": x\r\n");
+	r = rewrite(field, lfrom, lto, 1, &rc);
+	CHECK(rc == 0 && r && strstr(r, "[a-long-replacement]") != NULL);
+	free(r);
+	/* a name of 990 and a value with no blank to fold at: no sound
+	 * field can be written, the caller must fail */
+	sprintf(field + 990, ":x\r\n");
+	r = rewrite(field, lfrom, lto, 1, &rc);
+	CHECK_MSG(rc == 1 && r == NULL, "rc %d", rc);
+	free(r);
+}
+
 int
 main(void)
 {
 	test_rows();
 	test_limits();
 	test_find();
+	test_rewrite();
+	test_rewrite_refold();
 	return harness_done();
 }

@@ -223,6 +223,19 @@ test_encode_forms(void)
 	CHECK(rfc2047_encode(longs, 100, 9, "\r\n", &out) == 0);
 	CHECK(out.len == 100);
 	buf_reset(&out);
+	/* a word that must be encoded but holds bytes that are not UTF-8:
+	 * they stay raw between encoded pieces, and decode as they were; a
+	 * raw word that need not be encoded stays raw */
+	CHECK(rfc2047_encode("x=?\xff\x81y\x01 caf\xe9", 12, 9, "\n", &out) == 0);
+	CHECK_MSG(strcmp(out.p, "=?UTF-8?B?eD0/?=\xff\x81=?UTF-8?Q?y=01?= caf\xe9") == 0,
+	    "%s", out.p);
+	{
+		char *d = dec(out.p, out.len);
+
+		CHECK(d && strcmp(d, "x=?\xff\x81y\x01 caf\xe9") == 0);
+		free(d);
+	}
+	buf_reset(&out);
 	/* no line break injection through the text */
 	CHECK(rfc2047_encode("a\r\nBcc: x@y", 11, 9, "\r\n", &out) == 0);
 	CHECK(strchr(out.p, '\n') == NULL || strstr(out.p, "\r\nBcc") == NULL);
@@ -316,6 +329,126 @@ test_random(void)
 	}
 }
 
+/* map_sound - the map of value v: spans cover the text in order; a
+ * copied span is the raw bytes themselves; raw ranges are in order; raw
+ * bytes between them are line breaks or (between encoded words) blanks */
+static int
+map_sound(const char *v, size_t n, const struct buf *t,
+    const struct rfc2047_map *m)
+{
+	size_t text = 0, raw = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct rfc2047_span *s = &m->v[i];
+
+		if (s->text != text || s->raw < raw || s->raw + s->raw_len > n)
+			return 0;
+		for (; raw < s->raw; raw++)
+			if (!strchr("\r\n \t", v[raw]))
+				return 0;
+		if (!s->encoded && (s->text_len != s->raw_len || s->raw_len == 0 ||
+		    memcmp(t->p + s->text, v + s->raw, s->raw_len) != 0 ||
+		    memchr(v + s->raw, '\n', s->raw_len) != NULL))
+			return 0;
+		text += s->text_len;
+		raw = s->raw + s->raw_len;
+	}
+	for (; raw < n; raw++)
+		if (!strchr("\r\n", v[raw]))
+			return 0;
+	return text == t->len;
+}
+
+/* map_of - decode v with a map; "c3/e5,..." renders each span as
+ * c(opied) or e(ncoded) + raw offset / raw length */
+static void
+map_of(const char *v, char *r, size_t cap)
+{
+	struct buf t;
+	struct rfc2047_map m;
+	size_t l = 0;
+
+	buf_init(&t, 0);
+	rfc2047_map_init(&m);
+	r[0] = '\0';
+	CHECK_MSG(rfc2047_decode_map(v, strlen(v), &t, &m) == 0, "%s", v);
+	CHECK_MSG(map_sound(v, strlen(v), &t, &m), "map of [%s]", v);
+	for (size_t i = 0; i < m.n && l + 24 < cap; i++)
+		l += (size_t)snprintf(r + l, cap - l, "%s%c%zu/%zu", i ? "," : "",
+		    m.v[i].encoded ? 'e' : 'c', m.v[i].raw, m.v[i].raw_len);
+	rfc2047_map_free(&m);
+	buf_free(&t);
+}
+
+/* test_map - where each piece of the decoded text came from */
+static void
+test_map(void)
+{
+	static const struct { const char *in, *want; } rows[] = {
+		{ "plain text", "c0/10" },
+		{ "a long\r\n subject", "c0/6,c8/8" },
+		{ "a\n\tb\n c", "c0/1,c2/2,c5/2" },
+		{ " =?UTF-8?Q?caf=C3=A9?= x", "c0/1,e1/21,c22/2" },
+		/* adjacent words, folded: one run */
+		{ "=?ISO-8859-1?Q?a?=\r\n  =?UTF-8?Q?b?= c", "e0/35,c35/2" },
+		{ "x =?UTF-8?Q?a?= y =?UTF-8?Q?b?=", "c0/2,e2/13,c15/3,e18/13" },
+		/* an undecodable word is copied text */
+		{ "=?no-such-cs?Q?a?= =?UTF-8?Q?b?=", "c0/19,e19/13" },
+		{ "=?UTF-8?Q?" "?=x", "e0/12,c12/1" },
+		{ "trailing\r\n", "c0/8" },
+		{ "", "" },
+	};
+	char r[256];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		map_of(rows[i].in, r, sizeof(r));
+		CHECK_MSG(strcmp(r, rows[i].want) == 0, "row %zu: %s", i, r);
+	}
+	/* the decode table: every map sound, the text the same as without */
+	for (size_t i = 0; i < sizeof(dec_cases) / sizeof(dec_cases[0]); i++)
+		map_of(dec_cases[i].in, r, sizeof(r));
+	/* rfc2047_map_at skips empty spans */
+	{
+		struct buf t;
+		struct rfc2047_map m;
+
+		buf_init(&t, 0);
+		rfc2047_map_init(&m);
+		CHECK(rfc2047_decode_map("ab=?UTF-8?Q?" "?=cd", 16, &t, &m) == 0);
+		CHECK(m.n == 3 && rfc2047_map_at(&m, 1) == 0 &&
+		    rfc2047_map_at(&m, 2) == 2 && rfc2047_map_at(&m, 4) == 3);
+		rfc2047_map_free(&m);
+		buf_free(&t);
+	}
+}
+
+/* test_map_random - sound maps for random mixes, folds included */
+static void
+test_map_random(void)
+{
+	static const char *const piece[] = { " ", "\t", "\r\n ", "\n\t", "=?",
+	    "?=", "a", "word", "\xc3\xa9", "=?UTF-8?Q?x=C3=A9?=",
+	    "=?ISO-8859-1?B?6Q==?=", "=?bogus?Q?a?=", "=?UTF-8?Q?" "?=", "@" };
+	char v[1024], r[4096];
+	size_t k, i, len;
+
+	srand(7);
+	for (k = 0; k < 3000; k++) {
+		size_t pieces = (size_t)rand() % 40;
+
+		len = 0;
+		for (i = 0; i < pieces; i++) {
+			const char *p = piece[(size_t)rand() %
+			    (sizeof(piece) / sizeof(piece[0]))];
+
+			memcpy(v + len, p, strlen(p));
+			len += strlen(p);
+		}
+		v[len] = '\0';
+		map_of(v, r, sizeof(r));
+	}
+}
+
 int
 main(void)
 {
@@ -325,5 +458,7 @@ main(void)
 	test_no_split();
 	test_hostile();
 	test_random();
+	test_map();
+	test_map_random();
 	return harness_done();
 }

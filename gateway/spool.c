@@ -1,0 +1,690 @@
+/* spool - the durable queue of scrubbed messages; see spool.h.
+ *
+ * A queue file is a text envelope block, an empty line, then the message:
+ *
+ *   SCRUBGATE-SPOOL 1
+ *   arrival 1700000000
+ *   next-try 1700000000
+ *   attempts 0
+ *   size 10240                 message bytes after the empty line
+ *   route support              (absent: no route)
+ *   sender ann@example.org     (empty value: the null sender <>)
+ *   rcpt help@example.net      one line per recipient still to deliver
+ *   client-addr 127.0.0.1      client facts, ticket, store row, last error
+ *   ...
+ *
+ *   <message bytes, exactly as they will be sent>
+ *
+ * Only the envelope addresses needed to deliver are there: the message is
+ * the scrubbed one and stripped Cc recipients never reach the envelope.
+ * An address holding CR, LF or NUL is refused (it would forge a line);
+ * other free-text values (HELO, last error) have control bytes replaced.
+ *
+ * Every change is a new file: tmp/ID.PID -> write -> fsync -> rename ->
+ * fsync the directory.  The size line lets a reader refuse a file cut
+ * short by a bug or a disk error (rename makes a torn file impossible).
+ * The queue id: seconds (8 hex), microseconds (5 hex), pid (6 hex) and a
+ * per-process counter (3 hex), upper-case, so ids sort by arrival and two
+ * processes never clash; RENAME_NOREPLACE guards against the impossible.
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define SPOOL_MAGIC "SCRUBGATE-SPOOL 1"
+#define SPOOL_LINE_MAX 4096		/* one envelope line */
+#define SPOOL_BLOCK_MAX (16u << 20)	/* the whole envelope block */
+#define SPOOL_RCPT_MAX 100000
+#define SPOOL_TMP_AGE (3600)		/* stale tmp/ files are removed */
+
+struct spool {
+	char *dir;
+	int tmpfd, queuefd, deadfd;	/* directory descriptors */
+	unsigned counter;
+};
+
+/* fsync_dirfd - fsync a directory; file systems that refuse it are fine */
+static int
+fsync_dirfd(int fd)
+{
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+		return -1;
+	return 0;
+}
+
+/* open_subdir - mkdir (0700) if missing, then open it */
+static int
+open_subdir(int parent, const char *name)
+{
+	if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* clean_tmp - remove tmp/ files older than SPOOL_TMP_AGE: left by a
+ * writer that died before its rename (never acknowledged) */
+static void
+clean_tmp(struct spool *s)
+{
+	int fd = dup(s->tmpfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(s->tmpfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && now - st.st_mtime > SPOOL_TMP_AGE)
+			unlinkat(s->tmpfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* spool_open - create the layout if missing */
+struct spool *
+spool_open(const char *dir, char *err, size_t errlen)
+{
+	struct spool *s = calloc(1, sizeof(*s));
+	int top = -1;
+
+	if (s == NULL || (s->dir = strdup(dir)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		goto fail;
+	}
+	s->tmpfd = s->queuefd = s->deadfd = -1;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((s->tmpfd = open_subdir(top, "tmp")) < 0 ||
+	    (s->queuefd = open_subdir(top, "queue")) < 0 ||
+	    (s->deadfd = open_subdir(top, "dead")) < 0) {
+		snprintf(err, errlen, "%s: subdirectory: %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	close(top);
+	clean_tmp(s);
+	return s;
+fail:
+	if (top >= 0)
+		close(top);
+	spool_close(&s);
+	return NULL;
+}
+
+/* spool_close - release; accepts NULL */
+void
+spool_close(struct spool **sp)
+{
+	struct spool *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->tmpfd >= 0)
+		close(s->tmpfd);
+	if (s->queuefd >= 0)
+		close(s->queuefd);
+	if (s->deadfd >= 0)
+		close(s->deadfd);
+	free(s->dir);
+	free(s);
+	*sp = NULL;
+}
+
+/* spool_dir - the spool directory as opened */
+const char *
+spool_dir(const struct spool *s)
+{
+	return s->dir;
+}
+
+/* new_id - a fresh queue id */
+static void
+new_id(struct spool *s, char id[SPOOL_ID_MAX])
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	snprintf(id, SPOOL_ID_MAX, "%08" PRIX64 "%05lX%06lX%03X",
+	    (uint64_t)tv.tv_sec & 0xffffffffu, (unsigned long)tv.tv_usec,
+	    (unsigned long)getpid() & 0xffffffUL, s->counter++ & 0xfffu);
+}
+
+/* safe_addr - an address may go into a line as it is */
+static int
+safe_addr(const char *a)
+{
+	return a != NULL && strpbrk(a, "\r\n") == NULL &&
+	    strlen(a) < SPOOL_LINE_MAX - 16;
+}
+
+/* put_text - "key value\n" with control bytes made '?' */
+static int
+put_text(struct buf *b, const char *key, const char *v)
+{
+	int rc = buf_printf(b, "%s ", key);
+
+	for (; v != NULL && *v; v++)
+		rc |= buf_putc(b, ((unsigned char)*v < 0x20 || *v == 0x7f) ?
+		    '?' : *v);
+	return rc | buf_putc(b, '\n');
+}
+
+/* format_block - the envelope block of e, for a message of len bytes */
+static int
+format_block(const struct spool_entry *e, size_t len, struct buf *b)
+{
+	const struct envelope *env = &e->env;
+	int rc = 0;
+
+	if (!safe_addr(env->sender ? env->sender : "") || env->nrcpts == 0 ||
+	    env->nrcpts > SPOOL_RCPT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (!safe_addr(env->rcpts[i]) || env->rcpts[i][0] == '\0') {
+			errno = EINVAL;
+			return -1;
+		}
+	rc |= buf_printf(b, "%s\narrival %lld\nnext-try %lld\nattempts %u\n"
+	    "size %zu\n", SPOOL_MAGIC, (long long)e->arrival,
+	    (long long)e->next_try, e->attempts, len);
+	if (env->route != NULL)
+		rc |= put_text(b, "route", env->route);
+	rc |= buf_printf(b, "sender %s\n", env->sender ? env->sender : "");
+	for (size_t i = 0; i < env->nrcpts; i++)
+		rc |= buf_printf(b, "rcpt %s\n", env->rcpts[i]);
+	rc |= put_text(b, "client-addr", env->client_addr);
+	rc |= put_text(b, "client-name", env->client_name);
+	rc |= put_text(b, "helo", env->helo);
+	rc |= put_text(b, "proto", env->proto);
+	rc |= buf_printf(b, "smtputf8 %d\n8bitmime %d\nticket %lu\n"
+	    "store-msg %lld\n", env->smtputf8, env->body_8bit, env->ticket,
+	    env->store_msg);
+	rc |= put_text(b, "error", e->last_error);
+	rc |= buf_putc(b, '\n');
+	if (rc != 0)
+		errno = ENOMEM;
+	return rc ? -1 : 0;
+}
+
+/* write_all - write(2) until done */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* copy_rest - copy from fd at off to out, len bytes */
+static int
+copy_rest(int in, off_t off, int out, size_t len)
+{
+	char tmp[65536];
+
+	while (len > 0) {
+		ssize_t r = pread(in, tmp, len < sizeof(tmp) ? len : sizeof(tmp),
+		    off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;	/* shorter than its size line */
+			return -1;
+		}
+		if (write_all(out, tmp, (size_t)r) < 0)
+			return -1;
+		off += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* commit - fsync the tmp file, rename it to queue/id, fsync queue/;
+ * replace: overwrite an existing queue file (update) or never (put) */
+static int
+commit(struct spool *s, int fd, const char *tmp, const char *id, int replace)
+{
+	int rc;
+
+	if (fsync(fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return -1;
+	if (replace)
+		rc = renameat(s->tmpfd, tmp, s->queuefd, id);
+	else
+		rc = renameat2(s->tmpfd, tmp, s->queuefd, id, RENAME_NOREPLACE);
+	if (rc < 0)
+		return -1;
+	return fsync_dirfd(s->queuefd);
+}
+
+/* write_file - block + message (or the old file's body) durably */
+static int
+write_file(struct spool *s, const char *id, const struct buf *block,
+    const char *msg, size_t len, int oldfd, off_t oldoff, int replace)
+{
+	char tmp[SPOOL_ID_MAX + 32];
+	int fd, saved;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld", id, (long)getpid());
+	fd = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, block->p, block->len) < 0 ||
+	    (msg != NULL ? write_all(fd, msg, len) :
+	    copy_rest(oldfd, oldoff, fd, len)) < 0) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	if (commit(s, fd, tmp, id, replace) == 0)	/* closes fd */
+		return 0;
+	saved = errno;
+fail:
+	unlinkat(s->tmpfd, tmp, 0);
+	errno = saved;
+	return -1;
+}
+
+/* spool_put - store durably; id_r receives the queue id */
+int
+spool_put(struct spool *s, const struct envelope *env, const char *msg,
+    size_t len, char id_r[SPOOL_ID_MAX])
+{
+	struct spool_entry e;
+	struct buf b;
+	int rc = -1;
+
+	memset(&e, 0, sizeof(e));
+	e.env = *env;		/* borrowed: not freed here */
+	e.arrival = e.next_try = time(NULL);
+	buf_init(&b, SPOOL_BLOCK_MAX);
+	if (format_block(&e, len, &b) < 0)
+		goto done;
+	for (int tries = 0; tries < 10; tries++) {
+		new_id(s, id_r);
+		if ((rc = write_file(s, id_r, &b, msg, len, -1, 0, 0)) == 0 ||
+		    errno != EEXIST)
+			break;
+	}
+done:
+	buf_free(&b);
+	return rc;
+}
+
+/* valid_id - a queue file name we made (no dots, no slashes) */
+static int
+valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 12 || n >= SPOOL_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'A' && id[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* parse_num - a decimal number, whole string */
+static int
+parse_num(const char *v, long long *n_r)
+{
+	char *end;
+
+	errno = 0;
+	*n_r = strtoll(v, &end, 10);
+	return (errno || end == v || *end) ? -1 : 0;
+}
+
+/* parse_line - one "key value" line into e; -1 unknown or bad */
+static int
+parse_line(struct spool_entry *e, const char *k, const char *v,
+    long long *size)
+{
+	struct envelope *env = &e->env;
+	long long n = 0;
+
+	if (strcmp(k, "sender") == 0)
+		return envelope_set_sender(env, v);
+	if (strcmp(k, "rcpt") == 0)
+		return env->nrcpts >= SPOOL_RCPT_MAX ? -1 :
+		    envelope_add_rcpt(env, v);
+	if (strcmp(k, "route") == 0) {
+		free(env->route);
+		return (env->route = strdup(v)) ? 0 : -1;
+	}
+	if (strcmp(k, "error") == 0) {
+		snprintf(e->last_error, sizeof(e->last_error), "%s", v);
+		return 0;
+	}
+#define TEXT(name, field) if (strcmp(k, name) == 0) { \
+		snprintf(env->field, sizeof(env->field), "%s", v); return 0; }
+	TEXT("client-addr", client_addr)
+	TEXT("client-name", client_name)
+	TEXT("helo", helo)
+	TEXT("proto", proto)
+#undef TEXT
+	if (parse_num(v, &n) < 0)
+		return -1;
+	if (strcmp(k, "arrival") == 0)
+		e->arrival = (time_t)n;
+	else if (strcmp(k, "next-try") == 0)
+		e->next_try = (time_t)n;
+	else if (strcmp(k, "attempts") == 0)
+		e->attempts = (unsigned)n;
+	else if (strcmp(k, "size") == 0)
+		*size = n;
+	else if (strcmp(k, "smtputf8") == 0)
+		env->smtputf8 = n != 0;
+	else if (strcmp(k, "8bitmime") == 0)
+		env->body_8bit = n != 0;
+	else if (strcmp(k, "ticket") == 0)
+		env->ticket = (unsigned long)n;
+	else if (strcmp(k, "store-msg") == 0)
+		env->store_msg = n;
+	/* an unknown numeric key from a newer version: ignored */
+	return 0;
+}
+
+/* read_block - parse the envelope block of an open queue file; *body_r:
+ * offset of the message, *size_r its length */
+static int
+read_block(int fd, struct spool_entry *e, off_t *body_r, size_t *size_r)
+{
+	char *line = NULL;
+	size_t cap = 0, total = 0;
+	ssize_t n;
+	long long size = -1;
+	int nfd = dup(fd), first = 1, rc = -1;
+	FILE *f = nfd >= 0 ? fdopen(nfd, "r") : NULL;
+
+	if (f == NULL) {
+		if (nfd >= 0)
+			close(nfd);
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *sp;
+
+		total += (size_t)n;
+		if (n > SPOOL_LINE_MAX || total > SPOOL_BLOCK_MAX ||
+		    line[n - 1] != '\n')
+			break;
+		line[n - 1] = '\0';
+		if (first) {
+			if (strcmp(line, SPOOL_MAGIC) != 0)
+				break;
+			first = 0;
+			continue;
+		}
+		if (line[0] == '\0') {	/* end of the block */
+			if (size < 0 || e->env.sender == NULL)
+				break;
+			*body_r = (off_t)total;
+			*size_r = (size_t)size;
+			rc = 0;
+			break;
+		}
+		if ((sp = strchr(line, ' ')) == NULL)
+			break;
+		*sp++ = '\0';
+		if (parse_line(e, line, sp, &size) < 0)
+			break;
+	}
+	free(line);
+	fclose(f);
+	if (rc < 0)
+		errno = EINVAL;
+	return rc;
+}
+
+/* open_entry - open queue/id and parse its envelope */
+static int
+open_entry(struct spool *s, int dirfd, const char *id, struct spool_entry *e,
+    off_t *body_r, size_t *size_r)
+{
+	int fd;
+
+	memset(e, 0, sizeof(*e));
+	envelope_init(&e->env);
+	if (!valid_id(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	if ((fd = openat(dirfd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	if (read_block(fd, e, body_r, size_r) < 0) {
+		int saved = errno;
+
+		close(fd);
+		envelope_free(&e->env);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* cmp_entry - oldest first, then by id */
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct spool_entry *x = a, *y = b;
+
+	if (x->arrival != y->arrival)
+		return x->arrival < y->arrival ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* list_dir - the entries of one directory */
+static int
+list_dir(struct spool *s, int dirfd, struct spool_entry **v_r, size_t *n_r)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct spool_entry *v = NULL;
+	struct dirent *de;
+	size_t n = 0, cap = 0;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		off_t body;
+		size_t size;
+		int efd;
+
+		if (!valid_id(de->d_name))
+			continue;
+		if (n == cap) {
+			struct spool_entry *nv;
+
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				closedir(d);
+				spool_list_free(v, n);
+				errno = ENOMEM;
+				return -1;
+			}
+			v = nv;
+		}
+		if ((efd = open_entry(s, dirfd, de->d_name, &v[n], &body,
+		    &size)) < 0) {
+			if (errno != ENOENT)	/* removed meanwhile: fine */
+				log_msg(LOG_LVL_WARN, "%s: spool file "
+				    "unreadable, skipped: %s", de->d_name,
+				    strerror(errno));
+			continue;
+		}
+		close(efd);
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_entry);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+/* spool_list - the entries in queue/, oldest first */
+int
+spool_list(struct spool *s, struct spool_entry **v_r, size_t *n_r)
+{
+	return list_dir(s, s->queuefd, v_r, n_r);
+}
+
+/* spool_list_dead - the entries in dead/, oldest first */
+int
+spool_list_dead(struct spool *s, struct spool_entry **v_r, size_t *n_r)
+{
+	return list_dir(s, s->deadfd, v_r, n_r);
+}
+
+void
+spool_list_free(struct spool_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		envelope_free(&v[i].env);
+	free(v);
+}
+
+/* spool_read - one entry with its message bytes (malloc'd) */
+int
+spool_read(struct spool *s, const char *id, struct spool_entry *e,
+    char **msg_r, size_t *len_r)
+{
+	off_t body;
+	size_t size, got = 0;
+	char *m;
+	int fd = open_entry(s, s->queuefd, id, e, &body, &size);
+
+	if (fd < 0)
+		return -1;
+	if ((m = malloc(size + 1)) == NULL)
+		goto fail;
+	while (got < size) {
+		ssize_t r = pread(fd, m + got, size - got, body + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			errno = r == 0 ? EIO : errno;	/* cut short */
+			goto fail;
+		}
+		got += (size_t)r;
+	}
+	m[size] = '\0';
+	close(fd);
+	*msg_r = m;
+	*len_r = size;
+	return 0;
+fail:
+	{
+		int saved = errno;
+
+		free(m);
+		close(fd);
+		envelope_free(&e->env);
+		errno = saved;
+	}
+	return -1;
+}
+
+/* spool_update - rewrite the envelope block durably, same message */
+int
+spool_update(struct spool *s, const struct spool_entry *e)
+{
+	struct spool_entry old;
+	struct buf b;
+	off_t body;
+	size_t size;
+	int fd, rc = -1, saved;
+
+	if ((fd = open_entry(s, s->queuefd, e->id, &old, &body, &size)) < 0)
+		return -1;	/* deleted meanwhile (queue delete): ENOENT */
+	envelope_free(&old.env);
+	buf_init(&b, SPOOL_BLOCK_MAX);
+	if (format_block(e, size, &b) == 0)
+		rc = write_file(s, e->id, &b, NULL, size, fd, body, 1);
+	saved = errno;
+	buf_free(&b);
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* spool_remove - after the next hop said 250 for every recipient */
+int
+spool_remove(struct spool *s, const char *id)
+{
+	if (!valid_id(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (unlinkat(s->queuefd, id, 0) < 0)
+		return -1;
+	return fsync_dirfd(s->queuefd);
+}
+
+/* spool_dead - move to dead/ */
+int
+spool_dead(struct spool *s, const char *id)
+{
+	if (!valid_id(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (renameat(s->queuefd, id, s->deadfd, id) < 0)
+		return -1;
+	if (fsync_dirfd(s->deadfd) < 0)
+		return -1;
+	return fsync_dirfd(s->queuefd);
+}
