@@ -10,28 +10,13 @@
 
 #include <string.h>
 
+#include "bytes.h"
+
 static const char *const attach_names[] = {
 	[ATTACH_KEEP] = "keep",
 	[ATTACH_DROP] = "drop",
 	[ATTACH_REJECT] = "reject",
 };
-
-/* lower - ASCII-only tolower, independent of the locale */
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* same_ci - a[0,n) equals b[0,n), ASCII case-insensitively */
-static int
-same_ci(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
 
 /* rule_matches - does rule m apply to type / filename (either may be NULL) */
 static int
@@ -44,14 +29,14 @@ rule_matches(const char *m, const char *type, const char *filename)
 	if (m[0] == '.') {
 		if (filename == NULL || (n = strlen(filename)) < mlen)
 			return 0;
-		return same_ci(filename + n - mlen, m, mlen);
+		return bytes_same_ci(filename + n - mlen, m, mlen);
 	}
 	if (type == NULL)
 		return 0;
 	n = strlen(type);
 	if (mlen >= 2 && m[mlen - 2] == '/' && m[mlen - 1] == '*')
-		return n > mlen - 1 && same_ci(type, m, mlen - 1);
-	return n == mlen && same_ci(type, m, n);
+		return n > mlen - 1 && bytes_same_ci(type, m, mlen - 1);
+	return n == mlen && bytes_same_ci(type, m, n);
 }
 
 /* attach_policy_for - the first rule that matches, else the default */
@@ -85,7 +70,8 @@ attach_action_parse(const char *s)
 		return -1;
 	n = strlen(s);
 	for (size_t i = 0; i < sizeof attach_names / sizeof attach_names[0]; i++)
-		if (strlen(attach_names[i]) == n && same_ci(s, attach_names[i], n))
+		if (strlen(attach_names[i]) == n &&
+		    bytes_same_ci(s, attach_names[i], n))
 			return (int)i;
 	return -1;
 }

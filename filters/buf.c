@@ -12,11 +12,12 @@ void
 buf_init(struct buf *b, size_t max)
 {
 	b->p = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->dirty = 0;
 	b->max = max ? max : SIZE_MAX / 2;
 }
 
-/* buf_reserve - room for n more bytes plus the NUL, or NULL past max */
+/* buf_reserve - room for n more bytes plus the NUL, or NULL past max.
+ * The caller may write all of it, so it counts as dirty. */
 char *
 buf_reserve(struct buf *b, size_t n)
 {
@@ -35,6 +36,8 @@ buf_reserve(struct buf *b, size_t n)
 		b->p = np;
 		b->cap = ncap;
 	}
+	if (need > b->dirty)
+		b->dirty = need;
 	return b->p + b->len;
 }
 
@@ -100,14 +103,14 @@ buf_free(struct buf *b)
 {
 	free(b->p);
 	b->p = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->dirty = 0;
 }
 
 void
 buf_free_clean(struct buf *b)
 {
 	if (b->p)
-		explicit_bzero(b->p, b->cap);
+		explicit_bzero(b->p, b->dirty);
 	buf_free(b);
 }
 
@@ -121,6 +124,6 @@ buf_detach(struct buf *b, size_t *len_r)
 	if (p == NULL)
 		p = calloc(1, 1);
 	b->p = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->dirty = 0;
 	return p;
 }

@@ -16,6 +16,7 @@ struct buf {
 	size_t len;	/* bytes in use, without the trailing NUL */
 	size_t cap;	/* bytes allocated */
 	size_t max;	/* appends past this many bytes fail; 0 = SIZE_MAX/2 */
+	size_t dirty;	/* bytes of p ever reserved: what buf_free_clean wipes */
 };
 
 void buf_init(struct buf *b, size_t max);
@@ -27,7 +28,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 /* make room for n more bytes; returns a pointer to write them at, or NULL */
 char *buf_reserve(struct buf *b, size_t n);
 void buf_reset(struct buf *b);			/* len = 0, keeps the memory */
-/* free; buf_free_clean wipes the bytes first (for unscrubbed text) */
+/* free; buf_free_clean wipes the bytes first (for unscrubbed text): every
+ * byte ever reserved, not the whole allocation */
 void buf_free(struct buf *b);
 void buf_free_clean(struct buf *b);
 /* hand the data over to the caller (free() it); the buffer becomes empty */

@@ -1,16 +1,20 @@
 /* codec - content transfer encodings (see codec.h).
  *
- * base64 is decoded by libetpan's mailmime_part_parse.  quoted-printable is
- * decoded here: libetpan 1.9.4 turns every LF and bare CR into CRLF (line
- * ends are data here) and decodes an invalid escape such as "=XY" to a NUL
- * byte; this decoder joins soft breaks, keeps line ends as they are and
- * keeps an invalid '=' literally.  Both encoders write straight into
- * reserved space of the output, a block at a time, with no per-byte call.
+ * Both decoders are written here, straight into reserved space of the
+ * output.  base64 follows libetpan's mailmime_base64_body_parse byte for
+ * byte (every byte outside the alphabet, '=' included, is skipped, so
+ * decoding goes on past padding; a final group of two or three characters
+ * gives one or two bytes, a lone one gives one), only without its append
+ * of three bytes at a time.  quoted-printable: libetpan 1.9.4 turns every
+ * LF and bare CR into CRLF (line ends are data here) and decodes an invalid
+ * escape such as "=XY" to a NUL byte; this decoder joins soft breaks, keeps
+ * line ends as they are and keeps an invalid '=' literally.  Both encoders
+ * write straight into reserved space of the output, a block at a time,
+ * with no per-byte call.
  */
 #include "codec.h"
 
-#include <libetpan/libetpan.h>
-#include <openssl/evp.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -133,23 +137,81 @@ codec_qp_decode(const char *in, size_t len, struct buf *out)
 	return 0;
 }
 
-/* codec_etpan_decode - base64 through libetpan */
+/* base64 alphabet: value + 1; 0 for every byte outside it */
+static const unsigned char b64_val1[256] = {
+	['A'] = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+	19, 20, 21, 22, 23, 24, 25, 26,
+	['a'] = 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,
+	43, 44, 45, 46, 47, 48, 49, 50, 51, 52,
+	['0'] = 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+	['+'] = 63, ['/'] = 64,
+};
+
+/* codec_base64_decode - libetpan's base64 reading (see the top): four
+ * characters at a time while a line runs clean, byte by byte around line
+ * breaks and junk.  Fails, appending nothing, when out's cap is reached. */
 static int
-codec_etpan_decode(int mechanism, const char *in, size_t len,
-    struct buf *out)
+codec_base64_decode(const char *in, size_t len, struct buf *out)
 {
-	size_t idx = 0, rlen = 0;
-	char *r = NULL;
-	int rc;
+	const unsigned char *t = b64_val1;
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t bound = len / 4 * 3 + 3, room = out->max - out->len;
+	unsigned acc = 0, n = 0;
+	char *w0, *w, *wend;
 
 	if (len == 0)
 		return 0;
-	if (mailmime_part_parse(in, len, &idx, mechanism, &r, &rlen) !=
-	    MAILIMF_NO_ERROR)
+	if (bound > room)
+		bound = room;	/* the decoded text may still fit */
+	if ((w0 = buf_reserve(out, bound)) == NULL)
 		return -1;
-	rc = buf_append(out, r, rlen);
-	mmap_string_unref(r);	/* libetpan's MMAPString, not malloc'd */
-	return rc;
+	w = w0;
+	wend = w0 + bound;
+	while (p < end) {
+		unsigned v;
+
+		if (n == 0)
+			while (end - p >= 4 && wend - w >= 3) {
+				unsigned a = t[p[0]], b = t[p[1]], c = t[p[2]],
+				    d = t[p[3]];
+
+				if (a == 0 || b == 0 || c == 0 || d == 0)
+					break;
+				v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+				w[0] = (char)(v >> 16);
+				w[1] = (char)(v >> 8);
+				w[2] = (char)v;
+				w += 3;
+				p += 4;
+			}
+		if (p == end)
+			break;
+		if ((v = t[*p++]) == 0)
+			continue;
+		acc = acc << 6 | (v - 1);
+		if (++n == 4) {
+			if (wend - w < 3)
+				return -1;
+			w[0] = (char)(acc >> 16);
+			w[1] = (char)(acc >> 8);
+			w[2] = (char)acc;
+			w += 3;
+			acc = n = 0;
+		}
+	}
+	if (n > 0 && wend - w < (n == 3 ? 2 : 1))
+		return -1;
+	if (n == 1)
+		*w++ = (char)(acc << 2);
+	else if (n == 2)
+		*w++ = (char)(acc >> 4);
+	else if (n == 3) {
+		*w++ = (char)(acc >> 10);
+		*w++ = (char)(acc >> 2);
+	}
+	out->len += (size_t)(w - w0);
+	out->p[out->len] = '\0';
+	return 0;
 }
 
 /* codec_decode - undo a transfer encoding, appending to out */
@@ -164,11 +226,46 @@ codec_decode(enum cte e, const char *in, size_t len, struct buf *out)
 	case CTE_QP:
 		return codec_qp_decode(in, len, out);
 	case CTE_BASE64:
-		return codec_etpan_decode(MAILMIME_MECHANISM_BASE64, in, len,
-		    out);
+		return codec_base64_decode(in, len, out);
 	default:
 		return -1;
 	}
+}
+
+/* b64_line - encode n <= 57 bytes (padded with '='); returns the length */
+static size_t
+b64_line(char *w, const unsigned char *in, size_t n)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *w0 = w;
+	size_t i = 0;
+
+	for (; n - i >= 3; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 |
+		    in[i + 2];
+
+		w[0] = abc[v >> 18];
+		w[1] = abc[(v >> 12) & 63];
+		w[2] = abc[(v >> 6) & 63];
+		w[3] = abc[v & 63];
+		w += 4;
+	}
+	if (n - i == 1) {
+		w[0] = abc[in[i] >> 2];
+		w[1] = abc[(in[i] & 3) << 4];
+		w[2] = w[3] = '=';
+		w += 4;
+	} else if (n - i == 2) {
+		unsigned v = (unsigned)in[i] << 8 | in[i + 1];
+
+		w[0] = abc[v >> 10];
+		w[1] = abc[(v >> 4) & 63];
+		w[2] = abc[(v << 2) & 63];
+		w[3] = '=';
+		w += 4;
+	}
+	return (size_t)(w - w0);
 }
 
 /* codec_base64_encode - 57 bytes per 76-column line, each ending in eol */
@@ -184,16 +281,15 @@ codec_base64_encode(const char *in, size_t len, const char *eol,
 		return 0;
 	if (lines > (SIZE_MAX / 4) / (QP_LINE_MAX + el))
 		return -1;
-	need = lines * (QP_LINE_MAX + el) + 1;	/* EVP writes a NUL */
+	need = lines * (QP_LINE_MAX + el) + 1;
 	if ((w = buf_reserve(out, need)) == NULL)
 		return -1;
 	for (i = 0; i < len; i += B64_LINE_IN) {
 		size_t n = len - i < B64_LINE_IN ? len - i : B64_LINE_IN;
-		int k = EVP_EncodeBlock((unsigned char *)w,
-		    (const unsigned char *)in + i, (int)n);
 
-		memcpy(w + k, eol, el);
-		w += (size_t)k + el;
+		w += b64_line(w, (const unsigned char *)in + i, n);
+		memcpy(w, eol, el);
+		w += el;
 	}
 	out->len = (size_t)(w - out->p);
 	out->p[out->len] = '\0';

@@ -1,10 +1,10 @@
 /* codec - content transfer encodings.
  *
- * base64 is decoded by libetpan's mailmime_part_parse (white space
- * skipped); quoted-printable by codec.c itself (soft breaks joined, line
- * ends kept as they are, an invalid "=XY" kept literally: libetpan 1.9.4
- * turns LF into CRLF and "=XY" into NUL); 7bit, 8bit and binary are
- * copied.  The encoders write lines of at most 76 characters ending in
+ * base64 is decoded the way libetpan's mailmime_part_parse reads it (every
+ * byte outside the alphabet skipped, '=' included); quoted-printable by
+ * our own rules (soft breaks joined, line ends kept as they are, an
+ * invalid "=XY" kept literally: libetpan 1.9.4 turns LF into CRLF and
+ * "=XY" into NUL); 7bit, 8bit and binary are copied.  The encoders write lines of at most 76 characters ending in
  * eol ("\r\n" or "\n", the message's own).  The quoted-printable encoder
  * takes text with CRLF or LF line ends and writes them as eol; it encodes
  * '=', trailing white space, a leading "From " and a '.' that starts a

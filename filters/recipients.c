@@ -21,6 +21,8 @@
 
 #include <libetpan/libetpan.h>
 
+#include "bytes.h"
+
 #define RCPT_MAX_COMMENT_DEPTH	32	/* libetpan's comment parser recurses */
 
 /* one address list being re-joined (the value, or a group's members) */
@@ -47,23 +49,6 @@ static int
 is_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* lower - ASCII-only tolower, independent of the locale */
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* same_ci - a[0,n) equals b[0,n), ASCII case-insensitively */
-static int
-same_ci(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 /* skip_quoted - s[i] is '"': index past the closing quote, 0 if none */
@@ -437,15 +422,15 @@ recipients_allowed(const struct policy_spec *spec, const char *addr,
 		if ((elen = strlen(ent)) == 0)
 			continue;
 		if (ent[0] == '.') {
-			if (dlen > elen && same_ci(dom + dlen - elen, ent, elen))
+			if (dlen > elen && bytes_same_ci(dom + dlen - elen, ent, elen))
 				return 1;
 		} else if (ent[0] == '@') {
-			if (dlen == elen - 1 && same_ci(dom, ent + 1, dlen))
+			if (dlen == elen - 1 && bytes_same_ci(dom, ent + 1, dlen))
 				return 1;
 		} else if (memchr(ent, '@', elen)) {
-			if (len == elen && same_ci(addr, ent, len))
+			if (len == elen && bytes_same_ci(addr, ent, len))
 				return 1;
-		} else if (dlen == elen && same_ci(dom, ent, dlen))
+		} else if (dlen == elen && bytes_same_ci(dom, ent, dlen))
 			return 1;
 	}
 	return 0;

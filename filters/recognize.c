@@ -5,7 +5,8 @@
  * upper-case word holding digits, or a '+'/'(' before one) opens a
  * "cluster": the run of digits, letters and number separators around it.
  * Cheap features of the cluster (digit count, longest digit run, dots,
- * dashes, leading letters) decide which kinds could match there, and only
+ * dashes, leading letters; then the digit runs of its words without
+ * lower-case letters) decide which kinds could match there, and only
  * those kinds' JIT patterns run, on the cluster alone (the full text is
  * the subject, so look-behinds see the real context, but the subject ends
  * a few bytes past the cluster).  '@' opens an e-mail window, ':' between
@@ -19,6 +20,7 @@
  */
 #include "recognize.h"
 #include "recognize_int.h"
+#include "bytes.h"
 #include "validate.h"
 
 #include <stdint.h>
@@ -72,36 +74,6 @@ static const unsigned char trig[256] = {
 	['Y'] = T_UPPER, ['Z'] = T_UPPER,
 	['+'] = T_OPEN, ['('] = T_OPEN, ['@'] = T_AT, [':'] = T_COLON,
 };
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_upper(int c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || is_upper(c);
-}
-
-static int
-is_alnum(int c)
-{
-	return is_digit(c) || is_alpha(c);
-}
-
-static int
-is_hex(int c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 static unsigned char
 at(const struct scan *sc, size_t i)
@@ -362,13 +334,13 @@ cluster_space_ok(const struct scan *sc, size_t i)
 	unsigned char c = at(sc, i + 1);
 	size_t j;
 
-	if (is_digit(c) || c == '(' || c == '+')
+	if (bytes_is_digit(c) || c == '(' || c == '+')
 		return 1;
-	if (!is_upper(c))
+	if (!bytes_is_upper(c))
 		return 0;
 	/* an upper-case group such as the "WEST" of an IBAN or a NINO suffix */
-	for (j = i + 1; j < sc->len && j - i <= 5 && is_alnum(at(sc, j)); j++)
-		if (!is_upper(at(sc, j)) && !is_digit(at(sc, j)))
+	for (j = i + 1; j < sc->len && j - i <= 5 && bytes_is_alnum(at(sc, j)); j++)
+		if (!bytes_is_upper(at(sc, j)) && !bytes_is_digit(at(sc, j)))
 			return 0;
 	return j - i <= 5;
 }
@@ -387,81 +359,161 @@ static const unsigned char ccls[256] = {
 	[0xC2] = C_NBSP,
 };
 
-/* digit_run - take the run of digits at i into the cluster's features */
-static size_t
-digit_run(const unsigned char *t, size_t i, size_t end, struct cluster *c)
+/* run_end - a run of n digits ended: the longest, first and last runs */
+static inline void
+run_end(unsigned n, unsigned *maxrun, unsigned *frun, unsigned *lrun)
 {
-	size_t j = i;
-	unsigned run;
-
-	while (j < end && is_digit(t[j]))
-		j++;
-	run = (unsigned)(j - i);
-	if (c->nd == 0) {
-		c->d0 = (char)t[i];
-		c->d1 = run > 1 ? (char)t[i + 1] : 0;
-	} else if (c->nd == 1)
-		c->d1 = (char)t[i];
-	c->nd += run;
-	if (run > c->maxrun)
-		c->maxrun = run;
-	if (c->frun == 0)
-		c->frun = run;
-	c->lrun = run;
-	return j;
+	if (n > *maxrun)
+		*maxrun = n;
+	if (*frun == 0)
+		*frun = n;
+	*lrun = n;
 }
 
-/* cluster_measure - extend a cluster from c->s and take its features */
+/* cluster_measure - extend a cluster from c->s and take its features.
+ * One byte at a time with few branches that depend on the text (they
+ * mispredict): the counters of the plain classes are sums of compares;
+ * only digits, and white space or the end, branch.  The counters live in
+ * locals: the text is read through a char pointer, which may alias *c. */
 static void
 cluster_measure(const struct scan *sc, struct cluster *c)
 {
 	const unsigned char *t = (const unsigned char *)sc->t;
 	size_t i = c->s, end = sc->len - c->s > CLUSTER_MAX ? c->s + CLUSTER_MAX : sc->len;
-	unsigned lead = 1;
+	unsigned lead = 1, run = 0, nd = 0, maxrun = 0, frun = 0, lrun = 0;
+	unsigned ndots = 0, ndash = 0, nupper = 0, lead_upper = 0;
+	unsigned char d0 = 0, d1 = 0;
 
 	c->lead = (char)t[i];
-	while (i < end) {
-		switch (ccls[t[i]]) {
-		case C_DIGIT:
-			i = digit_run(t, i, end, c);
+	for (; i < end; i++) {
+		unsigned cls = ccls[t[i]];
+
+		if (cls == C_DIGIT) {
+			if (nd == 0)
+				d0 = t[i];
+			else if (nd == 1)
+				d1 = t[i];
+			nd++;
+			run++;
 			lead = 0;
 			continue;
-		case C_UPPER:
-			c->nupper++;
-			c->lead_upper += lead;
-			break;
-		case C_LOWER:
-			lead = 0;
-			break;
-		case C_DOT:
-			c->ndots++;
-			lead = 0;
-			break;
-		case C_DASH:
-			c->ndash++;
-			lead = 0;
-			break;
-		case C_SEP:
-			lead = 0;
-			break;
-		case C_SPACE:
-			if (!cluster_space_ok(sc, i))
-				goto out;
-			lead = lead && c->lead_upper;
-			break;
-		case C_NBSP:	/* no-break space between groups of digits */
-			if (at(sc, i + 1) != 0xA0 || !is_digit(at(sc, i + 2)))
-				goto out;
-			i++;
-			lead = 0;
-			break;
-		default:
-			goto out;
 		}
-		i++;
+		if (run) {
+			run_end(run, &maxrun, &frun, &lrun);
+			run = 0;
+		}
+		if (cls >= C_UPPER && cls <= C_SEP) {
+			unsigned up = cls == C_UPPER;
+
+			nupper += up;
+			lead_upper += lead & up;
+			lead &= up;
+			ndots += cls == C_DOT;
+			ndash += cls == C_DASH;
+		} else if (cls == C_SPACE && cluster_space_ok(sc, i)) {
+			lead = lead && lead_upper;
+		} else if (cls == C_NBSP && at(sc, i + 1) == 0xA0 &&
+		    bytes_is_digit(at(sc, i + 2))) {
+			i++;	/* no-break space between groups of digits */
+			lead = 0;
+		} else
+			break;
 	}
-out:
+	if (run)
+		run_end(run, &maxrun, &frun, &lrun);
 	c->e = i;
+	c->nd = nd;
+	c->maxrun = maxrun;
+	c->frun = frun;
+	c->lrun = lrun;
+	c->ndots = ndots;
+	c->ndash = ndash;
+	c->nupper = nupper;
+	c->lead_upper = lead_upper;
+	c->d0 = (char)d0;
+	c->d1 = (char)d1;
+}
+
+/* word_byte - a byte PCRE2's \w matches (no UCP: ASCII only) */
+static int
+word_byte(unsigned char c)
+{
+	return bytes_is_alnum(c) || c == '_';
+}
+
+#define RUN(n) (1u << (n))
+
+/* clean_runs - the digit runs (bit n: a run of n digits, 31 for longer)
+ * inside the clean words of t[s, end): words of digits and upper-case
+ * letters only, not begun before s.  Every built-in cluster pattern is
+ * bounded by (?<!\w) and (?!\w) and has neither lower-case letters nor
+ * '_' in its alphabet, so a match covers whole clean words, and every one
+ * but IT_CF holds a digit; its digit runs are whole runs of those words.
+ * end is where scan_window's subject ends: words are cut there as PCRE2
+ * sees them. */
+static unsigned
+clean_runs(const unsigned char *t, size_t s, size_t end)
+{
+	unsigned runs = 0, word = 0, run = 0;
+	int clean = 1;
+	size_t i = s;
+
+	if (s > 0 && word_byte(t[s - 1]))
+		while (i < end && word_byte(t[i]))
+			i++;
+	for (; i <= end; i++) {
+		unsigned char c = i < end ? t[i] : 0;
+
+		if (bytes_is_digit(c)) {
+			run++;
+			continue;
+		}
+		if (run)
+			word |= RUN(run < 31 ? run : 31);
+		run = 0;
+		if (bytes_is_upper(c))
+			continue;
+		if (c == '_' || (c >= 'a' && c <= 'z')) {
+			clean = 0;
+			continue;
+		}
+		if (clean)
+			runs |= word;	/* the word ended clean */
+		word = 0;
+		clean = 1;
+	}
+	return runs;
+}
+
+/* runs_allow - the cluster kinds whose digit groups clean_runs found:
+ * each pattern's digit runs are whole runs (the separators between them
+ * are not digits, the ends are word bounds), so "[0-9]{6}/?[0-9]{3,4}"
+ * needs a run of 9 or 10, or one of 6 and one of 3 or 4 */
+static unsigned
+runs_allow(unsigned r)
+{
+	unsigned m = BIT(KIND_IBAN) | BIT(KIND_CARD) | BIT(KIND_UK_NINO) |
+	    BIT(KIND_IPV4) | BIT(KIND_PHONE);
+
+	if (r == 0)		/* no clean word with a digit */
+		return 0;
+	if (r & RUN(6))
+		m |= BIT(KIND_FI_HETU);
+	if ((r & (RUN(12) | RUN(10))) || ((r & RUN(4)) && (r & (RUN(8) | RUN(6)))))
+		m |= BIT(KIND_SE_PNR);
+	if ((r & (RUN(9) | RUN(10))) || ((r & RUN(6)) && (r & (RUN(3) | RUN(4)))))
+		m |= BIT(KIND_CZSK_RC);
+	if (r & RUN(11))
+		m |= BIT(KIND_PL_PESEL);
+	if ((r & RUN(11)) || ((r & RUN(2)) && (r & RUN(3))))
+		m |= BIT(KIND_DE_STEUERID);
+	if ((r & RUN(9)) || ((r & RUN(3)) && (r & RUN(2)) && (r & RUN(4))))
+		m |= BIT(KIND_US_SSN);
+	if ((r & RUN(6)) && (r & RUN(4)))
+		m |= BIT(KIND_DK_CPR);
+	if (r & (RUN(8) | RUN(7)))
+		m |= BIT(KIND_ES_DNI);
+	return m;
 }
 
 /* do_cluster - measure the cluster at s and run the kinds it could hold */
@@ -479,6 +531,11 @@ do_cluster(struct scan *sc, size_t s)
 		return c.e > s ? c.e : s + 1;
 	if ((m = cluster_kinds(sc, &c) & sc->r->cluster_mask) == 0)
 		return c.e;
+	/* IT_CF may be all letters; the others need their digit runs */
+	m &= BIT(KIND_IT_CF) | runs_allow(clean_runs((const unsigned char *)sc->t,
+	    s, c.e + 4 < sc->len ? c.e + 4 : sc->len));
+	if (m == 0)
+		return c.e;
 	for (size_t i = 0; i < NDEFS && !sc->err; i++)
 		if (m & BIT(kind_defs[i].kind))
 			scan_window(sc, &kind_defs[i], s, c.e);
@@ -493,15 +550,15 @@ do_upper(struct scan *sc, size_t i)
 	size_t j = i;
 	int digits = 0;
 
-	for (; j < sc->len && is_alnum(at(sc, j)); j++) {
-		if (!is_upper(at(sc, j)) && !is_digit(at(sc, j))) {
-			while (j < sc->len && is_alnum(at(sc, j)))
+	for (; j < sc->len && bytes_is_alnum(at(sc, j)); j++) {
+		if (!bytes_is_upper(at(sc, j)) && !bytes_is_digit(at(sc, j))) {
+			while (j < sc->len && bytes_is_alnum(at(sc, j)))
 				j++;
 			return j;
 		}
-		digits |= is_digit(at(sc, j));
+		digits |= bytes_is_digit(at(sc, j));
 	}
-	if (digits || j - i == 16 || (j - i <= 3 && at(sc, j) == ' ' && is_digit(at(sc, j + 1))))
+	if (digits || j - i == 16 || (j - i <= 3 && at(sc, j) == ' ' && bytes_is_digit(at(sc, j + 1))))
 		return do_cluster(sc, i);
 	return j;
 }
@@ -509,13 +566,13 @@ do_upper(struct scan *sc, size_t i)
 static int
 email_local(unsigned char c)
 {
-	return is_alnum(c) || c >= 0x80 || (c && strchr(".!#$%&'+/=?^_`{|}~-", c));
+	return bytes_is_alnum(c) || c >= 0x80 || (c && strchr(".!#$%&'+/=?^_`{|}~-", c));
 }
 
 static int
 email_domain(unsigned char c)
 {
-	return is_alnum(c) || c >= 0x80 || c == '.' || c == '-';
+	return bytes_is_alnum(c) || c >= 0x80 || c == '.' || c == '-';
 }
 
 /* do_email - the window of address characters around an '@' */
@@ -545,14 +602,14 @@ do_colon(struct scan *sc, size_t i)
 	int dcolon = 0;
 	unsigned char p = i ? at(sc, i - 1) : 0, n = at(sc, i + 1);
 
-	if (!sc->r->enabled[KIND_IPV6] || !(is_hex(p) || p == ':') || !(is_hex(n) || n == ':'))
+	if (!sc->r->enabled[KIND_IPV6] || !(bytes_is_hex(p) || p == ':') || !(bytes_is_hex(n) || n == ':'))
 		return i + 1;
 	if (i < sc->colon_until)	/* inside a window already looked at */
 		return i + 1;
-	while (ws > 0 && i - ws < IPV6_WINDOW && (is_hex(at(sc, ws - 1)) ||
+	while (ws > 0 && i - ws < IPV6_WINDOW && (bytes_is_hex(at(sc, ws - 1)) ||
 	    at(sc, ws - 1) == ':' || at(sc, ws - 1) == '.'))
 		ws--;
-	while (we < sc->len && we - i < IPV6_WINDOW && (is_hex(at(sc, we)) ||
+	while (we < sc->len && we - i < IPV6_WINDOW && (bytes_is_hex(at(sc, we)) ||
 	    at(sc, we) == ':' || at(sc, we) == '.'))
 		we++;
 	for (size_t j = ws; j < we; j++) {
@@ -605,6 +662,10 @@ scan_builtin(struct scan *sc)
 	const unsigned char *t = (const unsigned char *)sc->t;
 	size_t i = 0, len = sc->len;
 
+	/* no built-in kind on: nothing here could find anything */
+	if (sc->r->cluster_mask == 0 && !sc->r->enabled[KIND_EMAIL] &&
+	    !sc->r->enabled[KIND_IPV6])
+		return 0;
 	while (i < len && !sc->err) {
 		unsigned char cls;
 
@@ -616,10 +677,10 @@ scan_builtin(struct scan *sc)
 		else if (cls == T_COLON)
 			i = do_colon(sc, i);
 		else if (cls == T_OPEN)
-			i = is_digit(at(sc, i + 1)) || (t[i] == '(' && at(sc, i + 1) == '+') ?
+			i = bytes_is_digit(at(sc, i + 1)) || (t[i] == '(' && at(sc, i + 1) == '+') ?
 			    do_cluster(sc, i) : i + 1;
-		else if (i > 0 && is_alnum(t[i - 1]))
-			while (i < len && is_alnum(t[i]))	/* inside a word */
+		else if (i > 0 && bytes_is_alnum(t[i - 1]))
+			while (i < len && bytes_is_alnum(t[i]))	/* inside a word */
 				i++;
 		else if (cls == T_DIGIT)
 			i = do_cluster(sc, i);

@@ -6,33 +6,10 @@
  * text and returns 1 to keep it; a check may shorten *e.
  */
 #include "recognize_int.h"
+#include "bytes.h"
 #include "validate.h"
 
 #include <string.h>
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_alnum(int c)
-{
-	return is_digit(c) || is_alpha(c);
-}
-
-static int
-is_hex(int c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 /* ---- context words ---- */
 
@@ -70,9 +47,9 @@ prev_word(const char *t, size_t pos, char w[20], size_t *before_r)
 		*before_r = j - 1;
 		return;
 	}
-	for (k = j; k > 0 && j - k < 19 && is_alpha((unsigned char)t[k - 1]); k--)
+	for (k = j; k > 0 && j - k < 19 && bytes_is_alpha((unsigned char)t[k - 1]); k--)
 		;
-	if (k == j || (k > 0 && is_alnum((unsigned char)t[k - 1])))
+	if (k == j || (k > 0 && bytes_is_alnum((unsigned char)t[k - 1])))
 		return;
 	for (size_t i = 0; i < j - k; i++)
 		w[i] = (char)(t[k + i] | 0x20);
@@ -149,7 +126,7 @@ static int
 bare_ok(struct scan *sc, size_t s, size_t e)
 {
 	for (size_t i = s; i < e; i++)
-		if (!is_digit((unsigned char)sc->t[i]))
+		if (!bytes_is_digit((unsigned char)sc->t[i]))
 			return 1;
 	return !order_context(sc, s);
 }
@@ -177,8 +154,8 @@ recognize_check_ipv6(struct scan *sc, size_t s, size_t *e)
 	unsigned hex = 0, dig = 0;
 
 	for (size_t i = s; i < *e; i++) {
-		hex += is_hex((unsigned char)sc->t[i]);
-		dig += is_digit((unsigned char)sc->t[i]);
+		hex += bytes_is_hex((unsigned char)sc->t[i]);
+		dig += bytes_is_digit((unsigned char)sc->t[i]);
 	}
 	return dig > 0 || hex >= 4;
 }
@@ -192,7 +169,7 @@ looks_like_date(const char *v, size_t n)
 	char sep = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (is_digit((unsigned char)v[i])) {
+		if (bytes_is_digit((unsigned char)v[i])) {
 			g[ng]++;
 			continue;
 		}
@@ -219,7 +196,7 @@ us_shape(const char *v, size_t n)
 	if (n && v[0] == '(')
 		i = 1;
 	for (; i < n; i++) {
-		if (is_digit((unsigned char)v[i])) {
+		if (bytes_is_digit((unsigned char)v[i])) {
 			if (g[ng]++ == 0)
 				first[ng] = (unsigned)(v[i] - '0');
 			continue;
@@ -252,7 +229,7 @@ phone_format(const char *v, size_t n, unsigned nd, const char *dg)
 	int seps = 0;
 
 	for (size_t i = 0; i < n; i++)
-		seps += !is_digit((unsigned char)v[i]);
+		seps += !bytes_is_digit((unsigned char)v[i]);
 	if (v[0] == '+' || (dg[0] == '0' && dg[1] == '0' && dg[2] != '0'))
 		return 1;
 	if (dg[0] == '0' && dg[1] != '0' && (seps || (nd >= 9 && nd <= 11)))
@@ -270,7 +247,7 @@ recognize_check_phone(struct scan *sc, size_t s, size_t *e)
 	int ctx;
 
 	for (size_t i = 0; i < n; i++) {
-		if (is_digit((unsigned char)v[i])) {
+		if (bytes_is_digit((unsigned char)v[i])) {
 			if (nd < sizeof(dg))
 				dg[nd] = v[i];
 			nd++;

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "attach.h"
+#include "bytes.h"
 #include "charset.h"
 #include "codec.h"
 #include "edits.h"
@@ -135,14 +136,16 @@ scrub_edit(struct scrub_ctx *c, size_t start, size_t end, const char *rep,
 	return 0;
 }
 
-/* ci_find - case-insensitive search for lower-case needle in s[0..len) */
+/* ci_find - case-insensitive search for lower-case needle (starting with
+ * a letter) in s[0..len) */
 static const char *
 ci_find(const char *s, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
 
 	for (size_t i = 0; i + n <= len; i++)
-		if (strncasecmp(s + i, needle, n) == 0)
+		if (bytes_lower((unsigned char)s[i]) == (unsigned char)needle[0] &&
+		    bytes_same_ci(s + i, needle, n))
 			return s + i;
 	return NULL;
 }
@@ -241,6 +244,31 @@ data_span(const struct scrub_ctx *c, const struct mailmime_data *d,
 	return 0;
 }
 
+/* header_stop - where libetpan's body of child starts when that lies
+ * inside [hs, he): a line that is neither a field nor a continuation ends
+ * the header for libetpan (as for Postfix), and from there on it is body
+ * text.  Our header block must end there too, or the header and the body
+ * would both claim (and edit) the same bytes. */
+static size_t
+header_stop(const struct scrub_ctx *c, const struct mailmime *child,
+    size_t hs, size_t he)
+{
+	size_t bs, be;
+
+	if (child == NULL)
+		return he;
+	if (child->mm_type == MAILMIME_SINGLE) {
+		if (data_span(c, child->mm_body, &bs, &be) < 0)
+			return he;
+	} else if (child->mm_mime_start >= c->in &&
+	    child->mm_mime_start <= c->in + c->len) {
+		bs = (size_t)(child->mm_mime_start - c->in);
+	} else {
+		return he;
+	}
+	return bs > hs && bs < he ? bs : he;
+}
+
 /* walk_message - a message (the root or a message/rfc822 part): its
  * header block is redacted, then its body part is walked with that block
  * as the body's Content-* header */
@@ -253,6 +281,7 @@ walk_message(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 	if (data_span(c, m->mm_body, &ms, &me) < 0)
 		return scrub_fail(c, ERR_PARSE, "message");
 	hb_end = ms + header_block_end(c->in + ms, me - ms);
+	hb_end = header_stop(c, child, ms, hb_end);
 	if (hb_end - ms > c->p->spec->limits.max_header_size)
 		return scrub_fail(c, ERR_HEADER_SIZE, c->path);
 	if (scrub_headers(c, ms, hb_end, depth == 0) < 0)
@@ -279,6 +308,12 @@ walk_multipart(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 		pe = ps + header_block_end(c->in + ps, part->mm_length);
 		snprintf(c->path + plen, sizeof(c->path) - plen, "%s%zu",
 		    plen ? "." : "", ++n);
+		/* a body part's own fields (X-Owner:, Content-Description:
+		 * ...) are scanned like a message's; Content-* stay */
+		if (part->mm_type == MAILMIME_SINGLE)
+			pe = header_stop(c, part, ps, pe);
+		if (pe > ps && scrub_headers(c, ps, pe, 0) < 0)
+			return -1;
 		if (walk(c, part, depth + 1, ps, pe) < 0)
 			return -1;
 	}
@@ -384,6 +419,9 @@ scrub_message(const struct scrub_policy *p, const char *in, size_t len,
 	if (walk(&c, root, 0, 0, 0) < 0)
 		goto fail;
 	res->out.max = len + len / 2 + 65536;
+	/* one allocation: the output is at most the input plus the edits */
+	if (c.splices.reps.len <= res->out.max - len)
+		buf_reserve(&res->out, len + c.splices.reps.len);
 	if (splice_apply(in, len, &c.splices, &res->out) < 0) {
 		scrub_fail(&c, ERR_NOMEM, "message");
 		goto fail;

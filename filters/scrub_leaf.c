@@ -9,6 +9,7 @@
  * text with NUL bytes in such a charset cannot be read and fails closed.
  */
 #include <libetpan/libetpan.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,10 +111,20 @@ cte_of(const struct mailmime_single_fields *sf)
 	}
 }
 
+/* is_ascii - no byte >= 0x80; eight bytes a step */
 static int
 is_ascii(const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	const uint64_t high = UINT64_C(0x8080808080808080);
+	uint64_t w;
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & high)
+			return 0;
+	}
+	for (; i < len; i++)
 		if ((unsigned char)s[i] >= 0x80)
 			return 0;
 	return 1;
@@ -283,14 +294,23 @@ scrub_leaf(struct scrub_ctx *c, struct mailmime *m, size_t hs, size_t he)
 	buf_init(&dec, spec->limits.max_decoded_size);
 	buf_init(&conv, spec->limits.max_decoded_size * 2 + 16);
 	buf_init(&red, spec->limits.max_decoded_size * 2 + 65536);
-	if (codec_decode(cte, c->in + bs, be - bs, &dec) < 0) {
+	if (cte == CTE_7BIT || cte == CTE_8BIT || cte == CTE_BINARY) {
+		/* nothing to undo: read the body where it is */
+		if (be - bs > spec->limits.max_decoded_size) {
+			scrub_fail(c, ERR_DECODED_SIZE, c->where);
+			goto out;
+		}
+		text = c->in + bs;
+		tlen = be - bs;
+	} else if (codec_decode(cte, c->in + bs, be - bs, &dec) < 0) {
 		scrub_fail(c, dec.len >= spec->limits.max_decoded_size ||
 		    be - bs > spec->limits.max_decoded_size ? ERR_DECODED_SIZE : ERR_ENCODING,
 		    c->where);
 		goto out;
+	} else {
+		text = dec.p ? dec.p : "";
+		tlen = dec.len;
 	}
-	text = dec.p ? dec.p : "";
-	tlen = dec.len;
 	if (kind == 2 && memchr(text, '\0', tlen) != NULL) {
 		r = 0;		/* binary after all: an opaque attachment */
 		goto out;

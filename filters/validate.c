@@ -9,19 +9,9 @@
 
 #include <string.h>
 
+#include "bytes.h"
+
 #define VAL_MAX 40
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_upper(int c)
-{
-	return c >= 'A' && c <= 'Z';
-}
 
 /* squeeze - copy the digits and upper-case letters of v into out, skipping
  * the separators in seps; -1 on any other byte or when too long */
@@ -35,7 +25,7 @@ squeeze(const char *v, size_t n, const char *seps, char *out, size_t *len_r)
 
 		if (c && strchr(seps, c))
 			continue;
-		if (!is_digit(c) && !is_upper(c))
+		if (!bytes_is_digit(c) && !bytes_is_upper(c))
 			return -1;
 		if (k >= VAL_MAX)
 			return -1;
@@ -50,7 +40,7 @@ static int
 all_digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_digit((unsigned char)s[i]))
+		if (!bytes_is_digit((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -134,7 +124,7 @@ card_groups_ok(const char *v, size_t n)
 	char sep = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (is_digit((unsigned char)v[i])) {
+		if (bytes_is_digit((unsigned char)v[i])) {
 			run++;
 			continue;
 		}
@@ -211,7 +201,7 @@ iban_mod97(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[(i + 4) % n];
 
-		if (is_digit((unsigned char)c))
+		if (bytes_is_digit((unsigned char)c))
 			r = (r * 10 + (unsigned)(c - '0')) % 97;
 		else
 			r = (r * 100 + (unsigned)(c - 'A' + 10)) % 97;
@@ -225,7 +215,7 @@ validate_iban(const char *v, size_t n, size_t *used_r)
 	char s[VAL_MAX + 1];
 	size_t want, k = 0, i;
 
-	if (n < 4 || !is_upper((unsigned char)v[0]) || !is_upper((unsigned char)v[1]))
+	if (n < 4 || !bytes_is_upper((unsigned char)v[0]) || !bytes_is_upper((unsigned char)v[1]))
 		return 0;
 	if ((want = iban_country_len(v)) == 0)
 		return 0;
@@ -238,13 +228,13 @@ validate_iban(const char *v, size_t n, size_t *used_r)
 				return 0;
 			continue;
 		}
-		if (!is_digit(c) && !is_upper(c))
+		if (!bytes_is_digit(c) && !bytes_is_upper(c))
 			return 0;
 		s[k++] = (char)c;
 	}
 	if (k != want || (i < n && v[i] != ' '))
 		return 0;
-	if (!is_digit((unsigned char)s[2]) || !is_digit((unsigned char)s[3]))
+	if (!bytes_is_digit((unsigned char)s[2]) || !bytes_is_digit((unsigned char)s[3]))
 		return 0;
 	if (used_r)
 		*used_r = i;
@@ -290,7 +280,7 @@ cf_digit(char c)
 	static const char omo[] = "LMNPQRSTUV";
 	const char *p;
 
-	if (is_digit((unsigned char)c))
+	if (bytes_is_digit((unsigned char)c))
 		return c - '0';
 	p = strchr(omo, c);
 	return p && c ? (int)(p - omo) : -1;
@@ -309,7 +299,7 @@ validate_it_cf(const char *v, size_t n)
 	if (n != 16)
 		return 0;
 	for (size_t i = 0; i < 16; i++)
-		if (!is_digit((unsigned char)v[i]) && !is_upper((unsigned char)v[i]))
+		if (!bytes_is_digit((unsigned char)v[i]) && !bytes_is_upper((unsigned char)v[i]))
 			return 0;
 	if (cf_digit(v[9]) < 0 || cf_digit(v[10]) < 0)
 		return 0;
@@ -320,10 +310,10 @@ validate_it_cf(const char *v, size_t n)
 		return 0;
 	for (size_t i = 0; i < 15; i++) {
 		int c = (unsigned char)v[i];
-		int idx = is_digit(c) ? c - '0' : c - 'A' + 10;
+		int idx = bytes_is_digit(c) ? c - '0' : c - 'A' + 10;
 
 		/* positions count from 1: odd ones use the table */
-		sum += (i % 2 == 0) ? odd[idx] : (is_digit(c) ? c - '0' : c - 'A');
+		sum += (i % 2 == 0) ? odd[idx] : (bytes_is_digit(c) ? c - '0' : c - 'A');
 	}
 	return v[15] == 'A' + sum % 26;
 }
@@ -378,7 +368,7 @@ validate_uk_nino(const char *v, size_t n)
 
 	if (squeeze(v, n, " ", s, &k) < 0 || k != 9)
 		return 0;
-	if (!is_upper((unsigned char)s[0]) || !is_upper((unsigned char)s[1]))
+	if (!bytes_is_upper((unsigned char)s[0]) || !bytes_is_upper((unsigned char)s[1]))
 		return 0;
 	if (strchr("DFIQUV", s[0]) || strchr("DFIOQUV", s[1]))
 		return 0;
@@ -460,7 +450,7 @@ validate_es_dni(const char *v, size_t n)
 	char s[VAL_MAX + 1];
 	size_t k;
 
-	if (squeeze(v, n, "-", s, &k) < 0 || k != 9 || !is_upper((unsigned char)s[8]))
+	if (squeeze(v, n, "-", s, &k) < 0 || k != 9 || !bytes_is_upper((unsigned char)s[8]))
 		return 0;
 	if (s[0] == 'X' || s[0] == 'Y' || s[0] == 'Z')
 		s[0] = (char)('0' + (s[0] - 'X'));

@@ -290,7 +290,9 @@ const struct cfg_key cfg_keys[] = {
 	  RT(nmailboxes),
 	  "A section [route NAME] (NAME: letters, digits, _ . -) describes one "
 	  "route. mailboxes: the addresses or whole domains it receives mail "
-	  "for, separated by commas or spaces." },
+	  "for, separated by commas or spaces. postmaster@ each of their "
+	  "domains is always accepted too (RFC 5321), and a bare <Postmaster> "
+	  "goes to the first route." },
 	{ "route", "next_hop", CT_STRING, "", 0, 0, RT(next_hop), 0,
 	  "Where the route's scrubbed mail goes: smtp://host:port (STARTTLS), "
 	  "smtps://host:port, lmtp://host:port, lmtp:/path/to/socket, "

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "scrub.h"
 #include "scrubcmd.h"
+#include "qmgr.h"
 #include "spool.h"
 #include "store.h"
 #include "ticket.h"
@@ -340,6 +341,13 @@ hand_on(struct acct *ar, struct envelope *env, struct scrub_result *res,
 		    uid);
 	log_msg(LOG_LVL_INFO, "account %s: uid %u: %s: size=%zu, status=queued "
 	    "(next hop not reached now)", ar->a->name, uid, id, res->out.len);
+	{
+		/* the queue manager of this spool (ours, or serve's) retries */
+		pid_t q = qmgr_running(ar->spool);
+
+		if (q > 0)
+			qmgr_kick(q);
+	}
 	ar->spooled++;
 	return 0;
 }
@@ -727,6 +735,28 @@ select_accounts(const struct config *c, const char *name,
 	return 0;
 }
 
+/* start_qmgr - daemon mode: a queue manager delivers what had to be
+ * spooled (it waits while another one, e.g. serve's, works the spool) */
+static pid_t
+start_qmgr(const struct config *c, struct spool **s_r)
+{
+	char *dir = config_path(c, c->delivery.spool), err[300];
+	pid_t pid;
+
+	*s_r = dir ? spool_open(dir, err, sizeof(err)) : NULL;
+	if (*s_r == NULL) {
+		log_msg(LOG_LVL_WARN, "no queue manager: %s", dir ? err :
+		    "out of memory");
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	if ((pid = qmgr_start(c, *s_r)) < 0)
+		log_msg(LOG_LVL_WARN, "no queue manager: fork: %s",
+		    strerror(errno));
+	return pid;
+}
+
 /* fetch_run - the whole command */
 int
 fetch_run(const struct fetch_opts *o)
@@ -735,6 +765,9 @@ fetch_run(const struct fetch_opts *o)
 	struct scrub_policy *p = NULL;
 	struct config c;
 	const struct account_cfg **v = NULL;
+	struct spool *spool = NULL;
+	char err[300];
+	pid_t qpid = -1;
 	size_t n = 0;
 	int rc;
 
@@ -751,6 +784,8 @@ fetch_run(const struct fetch_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = select_accounts(&c, o->account, &v, &n)) == 0) {
+		if (!o->once)
+			qpid = start_qmgr(&c, &spool);
 		if (o->once || n == 1) {
 			for (size_t i = 0; i < n && !stop; i++) {
 				int r = one_account(&c, v[i], p, o->once);
@@ -762,6 +797,21 @@ fetch_run(const struct fetch_opts *o)
 			rc = spawn(&c, v, n, p);
 		}
 	}
+	if (qpid > 0) {
+		kill(qpid, SIGTERM);
+		while (waitpid(qpid, NULL, 0) < 0 && errno == EINTR)
+			;
+	} else if (rc == 0 && o->once) {
+		/* cron mode: one delivery pass over what was spooled */
+		char *dir = config_path(&c, c.delivery.spool);
+		struct stat st;
+
+		if (dir != NULL && stat(dir, &st) == 0 &&
+		    (spool = spool_open(dir, err, sizeof(err))) != NULL)
+			(void)qmgr_run_once(&c, spool, 0);
+		free(dir);
+	}
+	spool_close(&spool);
 	free(v);
 	scrub_policy_destroy(&p);
 	config_free(&c);

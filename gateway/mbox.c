@@ -7,6 +7,9 @@
 #include "mbox.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* is_from_at - does a "From " line start at p[i] */
 static int
@@ -29,6 +32,7 @@ mbox_reader_init(struct mbox_reader *r, const char *p, size_t len)
 	r->p = p;
 	r->len = len;
 	r->pos = 0;
+	r->quoted = 0;
 }
 
 /* line_end - offset just past the line starting at i (past its LF) */
@@ -40,28 +44,60 @@ line_end(const char *p, size_t len, size_t i)
 	return nl ? (size_t)(nl - p) + 1 : len;
 }
 
-/* is_empty_line - the line [a, b) is "\n" or "\r\n" */
-static int
-is_empty_line(const char *p, size_t a, size_t b)
+static int quoted_from(const char *p, size_t len, size_t i, int min_gt);
+
+/* next_mark - the first q >= i with a line starting at q + 1 with 'F' or
+ * '>' (p[q] is LF), or len: the only lines the splitter and the quoting
+ * care about, found sixteen bytes a step instead of line by line */
+static size_t
+next_mark(const char *p, size_t q, size_t len)
 {
-	return (b - a == 1 && p[a] == '\n') ||
-	    (b - a == 2 && p[a] == '\r' && p[a + 1] == '\n');
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n'), f = _mm_set1_epi8('F');
+	const __m128i gt = _mm_set1_epi8('>');
+
+	while (len - q >= 17) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + q));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + q + 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpeq_epi8(a, nl), _mm_or_si128(_mm_cmpeq_epi8(b, f),
+		    _mm_cmpeq_epi8(b, gt))));
+
+		if (m)
+			return q + (unsigned)__builtin_ctz(m);
+		q += 16;
+	}
+#endif
+	for (; q + 1 < len; q++)
+		if (p[q] == '\n' && (p[q + 1] == 'F' || p[q + 1] == '>'))
+			return q;
+	return len;
 }
 
 /* find_next - offset of the empty line before the next From_ line at or
- * after i, and *next_r that From_ line; len/len when there is none */
+ * after i (lines counted from i), and *next_r that From_ line; len/len
+ * when there is none.  *quoted_r is set when a line on the way is >+From
+ * (one pass over the content does both).  The LF ending the empty line
+ * precedes the From_ line: the candidates are the marks. */
 static size_t
-find_next(const char *p, size_t len, size_t i, size_t *next_r)
+find_next(const char *p, size_t len, size_t i, size_t *next_r, int *quoted_r)
 {
-	size_t a = i, b;
+	size_t q;
 
-	while (a < len) {
-		b = line_end(p, len, a);
-		if (is_empty_line(p, a, b) && is_from_at(p, len, b)) {
-			*next_r = b;
-			return a;
+	*quoted_r = i < len && p[i] == '>' && quoted_from(p, len, i, 1);
+	for (q = next_mark(p, i, len); q < len; q = next_mark(p, q + 1, len)) {
+		if (p[q + 1] == '>') {
+			if (quoted_from(p, len, q + 1, 1))
+				*quoted_r = 1;
+			continue;
 		}
-		a = b;
+		if (!is_from_at(p, len, q + 1))
+			continue;
+		*next_r = q + 1;
+		if (q == i || p[q - 1] == '\n')
+			return q;		/* the empty line "\n" */
+		if (q - 1 >= i && p[q - 1] == '\r' && (q - 1 == i || p[q - 2] == '\n'))
+			return q - 1;		/* the empty line "\r\n" */
 	}
 	*next_r = len;
 	return len;
@@ -88,7 +124,7 @@ mbox_next(struct mbox_reader *r, struct mbox_msg *m)
 	if (start >= r->len)
 		return 0;
 	fe = line_end(r->p, r->len, start);
-	sep = find_next(r->p, r->len, fe, &next);
+	sep = find_next(r->p, r->len, fe, &next, &r->quoted);
 	m->raw = r->p + start;
 	m->from_len = fe - start;
 	if (sep < r->len) {
@@ -146,17 +182,18 @@ mbox_unescape(const char *p, size_t len, struct buf *out)
 static int
 write_quoted(mbox_write_fn fn, void *ctx, const char *p, size_t len)
 {
-	size_t i = 0, run = 0, e;
+	size_t i = 0, run = 0;
 
-	/* runs of lines that need no quoting go out in one call */
+	/* runs of lines that need no quoting go out in one call; only lines
+	 * starting with '>' or 'F' can need it: the first, and the marks */
 	while (i < len) {
-		e = line_end(p, len, i);
 		if ((p[i] == '>' || p[i] == 'F') && quoted_from(p, len, i, 0)) {
 			if (fn(ctx, p + run, i - run) < 0 || fn(ctx, ">", 1) < 0)
 				return -1;
 			run = i;
 		}
-		i = e;
+		if ((i = next_mark(p, i, len)) < len)
+			i++;
 	}
 	return fn(ctx, p + run, len - run);
 }

@@ -23,6 +23,9 @@ struct mbox_reader {
 	const char *p;		/* borrowed: the whole mbox */
 	size_t len;
 	size_t pos;		/* next From_ line */
+	int quoted;		/* the message last returned holds a ^>+From
+				 * line (needs mbox_unescape): found while
+				 * splitting, no second pass */
 };
 
 struct mbox_msg {

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -589,28 +590,81 @@ qmgr_fini(struct qmgr *q)
 	q->slots = NULL;
 }
 
+static int qmgr_lock(struct spool *, int);
+
 /* qmgr_run_once - one pass in this process, waiting for the deliveries */
 int
 qmgr_run_once(const struct config *c, struct spool *s, int force)
 {
 	struct qmgr q;
 	time_t wake;
-	int n;
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	/* a delivery process that spools a DSN kicks its parent */
-	void (*oldusr1)(int) = signal(SIGUSR1, SIG_IGN);
+	int n, lock;
+	void (*old)(int);
+	void (*oldusr1)(int);
+	pid_t running;
 
+	/* another queue manager works this spool: leave it to that one */
+	if ((lock = qmgr_lock(s, 0)) < 0) {
+		if ((running = qmgr_running(s)) > 0)
+			kill(running, force ? SIGUSR2 : SIGUSR1);
+		return 0;
+	}
+	old = signal(SIGPIPE, SIG_IGN);
+	/* a delivery process that spools a DSN kicks its parent */
+	oldusr1 = signal(SIGUSR1, SIG_IGN);
 	if (qmgr_init(&q, c, s) < 0) {
 		qmgr_fini(&q);
+		close(lock);
 		return -1;
 	}
 	n = scan(&q, force, 1, &wake);
 	while (q.busy > 0)
 		reap(&q, 1);
 	qmgr_fini(&q);
+	close(lock);
 	signal(SIGPIPE, old);
 	signal(SIGUSR1, oldusr1);
 	return n;
+}
+
+/* qmgr_lock - one queue manager per spool (serve's, fetch's, a flush):
+ * an flock on SPOOL/qmgr.lock, waited for (wait) or tried; the lock fd,
+ * -1 when taken by another process (or on error) */
+static int
+qmgr_lock(struct spool *s, int wait)
+{
+	char path[1100];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/qmgr.lock", spool_dir(s));
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR && wait)
+			continue;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* qmgr_running - the pid in SPOOL/qmgr.pid if that process lives */
+pid_t
+qmgr_running(struct spool *s)
+{
+	char path[1100];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/qmgr.pid", spool_dir(s));
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 1 || kill((pid_t)pid, 0) < 0)
+		return 0;
+	return (pid_t)pid;
 }
 
 /* write_pid - SPOOL/qmgr.pid for `queue flush` */
@@ -646,10 +700,18 @@ qmgr_loop(const struct config *c, struct spool *s)
 	sigset_t set;
 	struct timespec ts;
 	time_t wake;
-	int stop = 0, rescan = 1, force = 0;
+	int stop = 0, rescan = 1, force = 0, lock;
 
+	/* a queue manager still draining this spool (after a restart, or
+	 * serve's beside fetch's) finishes first: never two at once */
+	if ((lock = qmgr_lock(s, 1)) < 0) {
+		log_msg(LOG_LVL_ERR, "queue manager: %s/qmgr.lock: %s",
+		    spool_dir(s), strerror(errno));
+		return -1;
+	}
 	if (qmgr_init(&q, c, s) < 0) {
 		qmgr_fini(&q);
+		close(lock);
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -700,6 +762,7 @@ qmgr_loop(const struct config *c, struct spool *s)
 	write_pid(s, 1);
 	log_msg(LOG_LVL_INFO, "queue manager stopped");
 	qmgr_fini(&q);
+	close(lock);
 	return 0;
 }
 

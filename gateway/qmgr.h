@@ -51,6 +51,11 @@ int qmgr_loop(const struct config *c, struct spool *s);
  * that is due (force: every message, retry times ignored) and wait for
  * the deliveries; the number of messages attempted, -1 on error */
 int qmgr_run_once(const struct config *c, struct spool *s, int force);
+/* qmgr_running - the pid of the queue manager working this spool (from
+ * SPOOL/qmgr.pid), 0 if none.  One works a spool at a time: qmgr_loop
+ * waits for SPOOL/qmgr.lock, qmgr_run_once leaves the spool to (and
+ * kicks) the one holding it. */
+pid_t qmgr_running(struct spool *s);
 /* qmgr_backoff - retry delay after n attempts (1, 2, ...) */
 time_t qmgr_backoff(const struct config *c, unsigned attempts);
 

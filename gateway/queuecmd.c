@@ -69,30 +69,11 @@ list(struct spool *s)
 	return EX_OK;
 }
 
-/* running_qmgr - the pid in SPOOL/qmgr.pid if that process lives */
-static pid_t
-running_qmgr(struct spool *s)
-{
-	char path[1100];
-	long pid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/qmgr.pid", spool_dir(s));
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid <= 1 || kill((pid_t)pid, 0) < 0)
-		return 0;
-	return (pid_t)pid;
-}
-
 /* flush - ask the running qmgr, or deliver here */
 static int
 flush(const struct config *c, struct spool *s)
 {
-	pid_t pid = running_qmgr(s);
+	pid_t pid = qmgr_running(s);
 	int n;
 
 	if (pid > 0) {

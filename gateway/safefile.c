@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define SAFEFILE_BUFSZ (1024 * 1024)
+#define SAFEFILE_WRITEBACK (8u << 20)	/* start writeback every 8 MiB */
 
 /* safefile_path_join - malloc'd "a/b" */
 char *
@@ -80,10 +81,24 @@ int
 safefile_open(struct safefile *sf, const char *path, mode_t mode,
     const char **error_r)
 {
+	struct stat st;
+
 	memset(sf, 0, sizeof(*sf));
 	sf->fd = -1;
 	if ((sf->path = strdup(path)) == NULL)
 		goto nomem;
+	/* a device or a FIFO (-o /dev/null, a pipe) is written as it is:
+	 * renaming a file over it would replace the device */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		if ((sf->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+			*error_r = strerror(errno);
+			safefile_abort(sf);
+			return -1;
+		}
+		sf->direct = 1;
+		return 0;
+	}
 	for (int tries = 0; tries < 100; tries++) {
 		free(sf->tmp);
 		if ((sf->tmp = tmp_name(path)) == NULL)
@@ -124,16 +139,34 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* write_out - write(2) n bytes to the file; every SAFEFILE_WRITEBACK
+ * bytes, start the kernel writing them to disk (without waiting), so that
+ * commit's fsync does not find the whole file dirty */
+static int
+write_out(struct safefile *sf, const char *p, size_t n)
+{
+	if (write_all(sf->fd, p, n) < 0) {
+		sf->failed = errno ? errno : EIO;
+		return -1;
+	}
+	sf->written += n;
+	if (sf->written - sf->queued >= SAFEFILE_WRITEBACK) {
+		/* only a hint: fsync at commit still decides durability */
+		sync_file_range(sf->fd, (off_t)sf->queued,
+		    (off_t)(sf->written - sf->queued), SYNC_FILE_RANGE_WRITE);
+		sf->queued = sf->written;
+	}
+	return 0;
+}
+
 /* safefile_flush - write out the buffer */
 int
 safefile_flush(struct safefile *sf)
 {
 	if (sf->failed || sf->fd < 0)
 		return -1;
-	if (sf->wlen && write_all(sf->fd, sf->wbuf, sf->wlen) < 0) {
-		sf->failed = errno ? errno : EIO;
+	if (sf->wlen && write_out(sf, sf->wbuf, sf->wlen) < 0)
 		return -1;
-	}
 	sf->wlen = 0;
 	return 0;
 }
@@ -154,13 +187,8 @@ safefile_write(struct safefile *sf, const void *p, size_t n)
 	if (n > sf->wcap - sf->wlen) {
 		if (safefile_flush(sf) < 0)
 			return -1;
-		if (n >= sf->wcap) {
-			if (write_all(sf->fd, p, n) < 0) {
-				sf->failed = errno ? errno : EIO;
-				return -1;
-			}
-			return 0;
-		}
+		if (n >= sf->wcap)
+			return write_out(sf, p, n);
 	}
 	memcpy(sf->wbuf + sf->wlen, p, n);
 	sf->wlen += n;
@@ -178,7 +206,7 @@ safefile_commit(struct safefile *sf, const char **error_r)
 		*error_r = strerror(errno);
 		goto fail;
 	}
-	if (fsync(fd) < 0) {
+	if (!sf->direct && fsync(fd) < 0) {
 		*error_r = strerror(errno);
 		goto fail;
 	}
@@ -186,6 +214,10 @@ safefile_commit(struct safefile *sf, const char **error_r)
 	if (close(fd) < 0) {
 		*error_r = strerror(errno);
 		goto fail;
+	}
+	if (sf->direct) {
+		safefile_abort(sf);
+		return 0;
 	}
 	if (rename(sf->tmp, sf->path) < 0) {
 		*error_r = strerror(errno);

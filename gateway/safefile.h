@@ -2,7 +2,9 @@
  *
  * A file is written under a temporary name in its target's directory
  * (open O_CREAT|O_EXCL), then fsync'd, closed, renamed over the target and
- * the directory fsync'd (the Postfix / OpenSMTPD way).  On any failure, or
+ * the directory fsync'd (the Postfix / OpenSMTPD way).  A large file is
+ * handed to the kernel's writeback as it grows, so the final fsync has
+ * little left to wait for.  On any failure, or
  * on safefile_abort, the temporary file is unlinked: a reader never sees a
  * half-written target.  safedir does the same for a whole directory tree
  * (a Maildir built in a temporary directory, renamed at the end).
@@ -22,6 +24,9 @@ struct safefile {
 	char *wbuf;		/* write buffer */
 	size_t wlen, wcap;
 	int failed;		/* a write failed: commit will refuse */
+	int direct;		/* path is a device or FIFO: written in place */
+	unsigned long long written;	/* bytes written to fd so far */
+	unsigned long long queued;	/* of which handed to writeback early */
 };
 
 /* safefile_open - a new temporary file next to path, created with mode */

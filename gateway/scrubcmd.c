@@ -1,8 +1,9 @@
 /* scrubcmd - `scrubgate scrub` (see scrubcmd.h).
  *
  * One run: config -> policy -> input (input.c) -> output opened under a
- * temporary name (safefile.c) -> each message through the worker
- * (worker.c) -> written, or quarantined -> report -> commit.  A run error
+ * temporary name (safefile.c) -> each message submitted to the worker
+ * (worker.c), which scrubs them in batches and hands the results back in
+ * order -> written, or quarantined -> report -> commit.  A run error
  * (I/O, quarantine not writable) aborts everything written so far except
  * quarantined messages, which are complete files and must not be lost.
  */
@@ -289,62 +290,95 @@ explain_print(unsigned long idx, const struct scrub_result *res)
 		printf("  nothing to redact\n");
 }
 
-/* scrub_one - one message through the worker; its output written, or
- * the message quarantined.  orig: the mbox framing, or NULL.  -1 only on
- * a run error. */
+/* what scrubcmd needs back with a message's result */
+struct job_tag {
+	unsigned long idx;		/* 1-based position in the input */
+	int has_orig;
+	struct mbox_msg orig;		/* the mbox framing (borrows the input) */
+	const struct maildir_entry *me;	/* or the Maildir entry, or NULL */
+};
+
+/* finish_one - one message's result: its output written, or the message
+ * quarantined; then the report.  -1 only on a run error. */
 static int
-scrub_one(struct run *r, const char *msg, size_t len,
-    const struct mbox_msg *orig, const struct maildir_entry *me)
+finish_one(struct run *r, const struct job_tag *t, const char *msg,
+    size_t len, struct scrub_result *res)
 {
-	const struct policy_spec *sp = &r->cfg.spec;
-	struct scrub_result res;
-	const char *qname = NULL, *err = NULL;
+	const char *qname = NULL, *err = NULL, *out;
+	size_t out_len;
 	int rc = 0;
 
-	r->n++;
-	scrub_result_init(&res);
-	if (len > sp->limits.max_message_size)
-		res.err = ERR_MESSAGE_SIZE;
-	else
-		worker_scrub(r->worker, msg, len, &res);
 	if (r->o->explain) {
-		explain_print(r->n, &res);
-		r->failed += res.err != ERR_OK;
-		scrub_result_free(&res);
+		explain_print(t->idx, res);
+		r->failed += res->err != ERR_OK;
 		return 0;
 	}
 	/* issue 4 (helper "store", ticket.h): thread, tag and record the
 	 * scrubbed message in the ticket store before it is written */
-	if (res.err == ERR_OK) {
+	if (res->err == ERR_OK) {
 		char terr[512];
-		int tc = ticket_scrub_hook(&r->cfg, msg, len, &res, terr,
+		int tc = ticket_scrub_hook(&r->cfg, msg, len, res, terr,
 		    sizeof(terr));
 
-		if (tc != 0) {
-			scrub_result_free(&res);
+		if (tc != 0)
 			return die(r, tc, "ticket store", "%s", terr);
-		}
 	}
-	if (res.err != ERR_OK) {
+	out = res->changed ? res->out.p : msg;
+	out_len = res->changed ? res->out.len : len;
+	if (res->err != ERR_OK) {
 		r->failed++;
-		rc = quarantine(r, r->n, msg, len, &qname);
+		rc = quarantine(r, t->idx, msg, len, &qname);
 	} else if (r->sink == SINK_MAILDIR) {
-		char *path = maildir_path(r->sd.tmp, me);
+		char *path = maildir_path(r->sd.tmp, t->me);
 
-		rc = path == NULL || safefile_put(path, res.changed ? res.out.p :
-		    msg, res.changed ? res.out.len : len, 0600, &err) < 0 ?
-		    die(r, EX_IOERR, r->o->out, "%s", err ? err : "no memory") : 0;
+		rc = path == NULL || safefile_put(path, out, out_len, 0600,
+		    &err) < 0 ? die(r, EX_IOERR, r->o->out, "%s", err ? err :
+		    "no memory") : 0;
 		free(path);
-	} else if (orig != NULL) {
-		rc = mbox_write_message(sink_write, r, orig, res.changed ?
-		    res.out.p : NULL, res.out.len);
+	} else if (t->has_orig) {
+		rc = mbox_write_message(sink_write, r, &t->orig, res->changed ?
+		    out : NULL, out_len);
 	} else
-		rc = sink_write(r, res.changed ? res.out.p : msg, res.changed ?
-		    res.out.len : len);
+		rc = sink_write(r, out, out_len);
 	if (rc < 0 && r->exit_code == 0)
 		die(r, EX_IOERR, r->o->out, "%s", strerror(errno));
-	if (rc == 0 && r->report && report_add(r->report, r->n, &res, qname) < 0)
+	if (rc == 0 && r->report && report_add(r->report, t->idx, res, qname) < 0)
 		rc = die(r, EX_SOFTWARE, "report", "out of memory");
+	return rc;
+}
+
+/* scrub_done - worker_done_fn: results arrive in input order */
+static int
+scrub_done(void *ctx, const void *tag, const char *msg, size_t len,
+    struct scrub_result *res)
+{
+	return finish_one(ctx, tag, msg, len, res);
+}
+
+/* scrub_one - hand one message to the worker (orig: its mbox framing, or
+ * NULL; me: its Maildir entry, or NULL).  A message over the size limit
+ * fails here, after everything before it.  -1 only on a run error. */
+static int
+scrub_one(struct run *r, const char *msg, size_t len,
+    const struct mbox_msg *orig, const struct maildir_entry *me)
+{
+	struct job_tag t;
+	struct scrub_result res;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	t.idx = ++r->n;
+	t.has_orig = orig != NULL;
+	if (orig != NULL)
+		t.orig = *orig;
+	t.me = me;
+	if (len <= r->cfg.spec.limits.max_message_size)
+		return worker_submit(r->worker, msg, len, &t, sizeof(t));
+	if (worker_finish(r->worker) < 0)
+		return -1;
+	scrub_result_init(&res);
+	res.err = ERR_MESSAGE_SIZE;
+	rc = finish_one(r, &t, msg, len, &res);
 	scrub_result_free(&res);
 	return rc;
 }
@@ -364,7 +398,7 @@ run_mbox(struct run *r)
 		const char *c = m.raw + m.from_len;
 		size_t clen = m.content_len;
 
-		if (mbox_needs_unescape(c, clen)) {
+		if (rd.quoted) {
 			buf_reset(&un);
 			if (mbox_unescape(c, clen, &un) < 0)
 				return die(r, EX_OSERR, r->in.path, "out of memory");
@@ -458,6 +492,7 @@ setup(struct run *r)
 	    r->in.data, r->in.map_len);
 	if (r->worker == NULL)
 		return die(r, EX_OSERR, r->o->input, "out of memory");
+	worker_on_done(r->worker, scrub_done, r);
 	progress_init(&r->prog, r->o->quiet, r->in.total);
 	return 0;
 }
@@ -476,6 +511,8 @@ scrubcmd_run(const struct scrub_opts *o)
 		rc = r.in.kind == INPUT_MAILDIR ? run_maildir(&r) : r.in.kind ==
 		    INPUT_MBOX ? run_mbox(&r) : scrub_one(&r, r.in.data ?
 		    r.in.data : "", r.in.len, NULL, NULL);
+	if (rc == 0)
+		rc = worker_finish(r.worker);
 	if (rc == 0)
 		rc = finish(&r);
 	if (rc < 0)

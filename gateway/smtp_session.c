@@ -411,6 +411,9 @@ smtp_route_of(const struct route_cfg *routes, size_t nroutes,
 	const char *at = strchr(addr, '@');
 	size_t local, n = strlen(addr);
 
+	/* RFC 5321 4.5.1: <Postmaster> is always accepted (first route) */
+	if (at == NULL && strcasecmp(addr, "postmaster") == 0 && nroutes > 0)
+		return 0;
 	if (at == NULL || strchr(at + 1, '@') != NULL)
 		return -1;
 	local = (size_t)(at - addr);
@@ -429,6 +432,17 @@ smtp_route_of(const struct route_cfg *routes, size_t nroutes,
 				return (long)r;
 		}
 	}
+	/* ... and postmaster@ every domain we receive mail for */
+	if (local == 10 && strncasecmp(addr, "postmaster", 10) == 0)
+		for (size_t r = 0; r < nroutes; r++)
+			for (size_t i = 0; i < routes[r].nmailboxes; i++) {
+				const char *m = routes[r].mailboxes[i];
+				const char *d = strchr(m, '@');
+
+				d = d ? d + 1 : m;
+				if (strcasecmp(d, at + 1) == 0)
+					return (long)r;
+			}
 	return -1;
 }
 

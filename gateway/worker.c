@@ -1,11 +1,13 @@
-/* worker - scrub messages in a child process (see worker.h).
+/* worker - scrub messages in a child process (see worker.h; the wire
+ * format is in worker_int.h, the child in worker_child.c).
  *
- * Wire format, host byte order (both ends are the same binary):
- *   request: uint64 length, then that many message bytes
- *   reply:   struct wire_reply, then out_len output bytes, then
- *            explain_len explain bytes
- * The child reads a whole request before it answers, so the parent can
- * write, then read, without deadlock.
+ * The slots go round: one is filled while the child has up to two sent
+ * ones to work through (the second waits in the pipe), so the parent
+ * delivers the results of batch k while the child works on k+1 and k+2 and
+ * a slow write of ours does not leave the child idle.  Every record is
+ * checked (magic, error code, lengths inside the slot) before it is used;
+ * after a crash the slots still out are sent again, in order, to the fresh
+ * worker, so an answer always belongs to the oldest request out.
  */
 #include "worker.h"
 
@@ -18,45 +20,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WORKER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WORKER_ASAN 1
-#endif
-#endif
-#ifndef WORKER_ASAN
-#define WORKER_ASAN 0
-#endif
+#include "worker_int.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
-#define WIRE_MAGIC 0x53475752u		/* "SGWR" */
 #define EXPLAIN_MAX (64u << 20)
+#define BATCH_BYTES (1u << 20)		/* message bytes in one batch */
 
-struct wire_reply {
-	uint32_t magic;
-	uint32_t err;
-	uint32_t changed;
-	uint32_t stripped;
-	uint32_t dropped;
-	uint32_t counts[KIND_MAX];
-	char message_id[256];
-	char err_detail[160];
-	uint64_t out_len;
-	uint64_t explain_len;
+/* why a message has no record */
+enum fail { FAIL_NONE, FAIL_TIMEOUT, FAIL_ENDED, FAIL_SIGNAL, FAIL_START,
+	FAIL_COPY };
+
+struct job {
+	size_t off, len;	/* its bytes in the slot */
+	size_t rec;		/* its record, from in_size (fail == FAIL_NONE) */
+	enum fail fail;
+	int arg;		/* signal number or errno */
+	size_t tag_len;
+	unsigned char tag[WORKER_TAG_MAX];
+};
+
+struct slot {
+	int fd;			/* memfd, -1 until first use */
+	char *map;
+	size_t size;		/* of the file and the mapping */
+	size_t in_used;		/* message bytes */
+	size_t in_size;		/* layout of the batch out (worker_int.h) */
+	size_t rw_pos;		/* where the next record goes, from in_size */
+	struct job *jobs;
+	size_t n, cap;
+	size_t next;		/* first job without a result */
+	long long sent_at;	/* when its request was sent */
+	unsigned gen;		/* the worker it was sent to (0: none) */
 };
 
 struct worker {
@@ -64,128 +61,39 @@ struct worker {
 	int flags;
 	const void *unmap;
 	size_t unmap_len;
+	worker_done_fn done;
+	void *ctx;
 	pid_t pid;		/* -1: not running */
 	int req_fd, rep_fd;	/* parent's ends */
 	unsigned restarts;
+	unsigned gen;		/* the worker now running, counted from 1 */
+	int out;		/* requests sent to it, not yet answered */
+	long long acked_at;	/* when its last answer was read */
+	struct slot slot[WORKER_SLOTS];
+	int queue[WORKER_SLOTS];	/* slots sent, oldest first */
+	int nq;
+	int fill;		/* the slot being filled */
+	int stopped;		/* done said stop */
+	struct scrub_result res;	/* delivery scratch */
 };
 
-/* --- the child ---------------------------------------------------------- */
-
-/* read_full - blocking read of exactly n bytes; 0, or -1 on EOF/error */
-static int
-read_full(int fd, void *p, size_t n)
+static size_t
+page_round(size_t n)
 {
-	char *c = p;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return (n + pg - 1) / pg * pg;
 }
 
-/* write_full - blocking write of exactly n bytes */
-static int
-write_full(int fd, const void *p, size_t n)
+/* out_bound - the longest output a message of len bytes may come back
+ * with (scrub caps it well below) */
+static size_t
+out_bound(size_t len, size_t max_msg)
 {
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return max_msg * 2 + len + (1u << 20);
 }
 
-/* child_limits - no core files; bounded address space */
-static void
-child_limits(const struct scrub_policy *p)
-{
-	struct rlimit rl = { 0, 0 };
-	rlim_t mb = scrub_policy_spec(p)->limits.worker_memory_mb;
-
-	setrlimit(RLIMIT_CORE, &rl);
-	if (WORKER_ASAN || RUNNING_ON_VALGRIND || getenv("SCRUBGATE_NO_RLIMIT"))
-		return;
-	rl.rlim_cur = rl.rlim_max = mb * 1024 * 1024;
-	setrlimit(RLIMIT_AS, &rl);
-}
-
-/* child_reply - send one result */
-static int
-child_reply(int fd, const struct scrub_result *res)
-{
-	struct wire_reply w;
-
-	memset(&w, 0, sizeof(w));
-	w.magic = WIRE_MAGIC;
-	w.err = (uint32_t)res->err;
-	w.changed = (uint32_t)res->changed;
-	w.stripped = res->stripped_recipients;
-	w.dropped = res->attachments_dropped;
-	for (size_t i = 0; i < KIND_MAX; i++)
-		w.counts[i] = res->counts[i];
-	memcpy(w.message_id, res->message_id, sizeof(w.message_id) - 1);
-	memcpy(w.err_detail, res->err_detail, sizeof(w.err_detail) - 1);
-	w.out_len = res->err == ERR_OK ? res->out.len : 0;
-	w.explain_len = res->explain.len;
-	if (write_full(fd, &w, sizeof(w)) < 0 ||
-	    (w.out_len && write_full(fd, res->out.p, w.out_len) < 0) ||
-	    (w.explain_len && write_full(fd, res->explain.p, w.explain_len) < 0))
-		return -1;
-	return 0;
-}
-
-/* child_main - serve requests until the parent closes the pipe */
-static void
-child_main(const struct scrub_policy *p, int flags)
-{
-	uint64_t len;
-
-	while (read_full(0, &len, sizeof(len)) == 0) {
-		struct scrub_result res;
-		char *msg = len < SIZE_MAX ? malloc((size_t)len + 1) : NULL;
-
-		scrub_result_init(&res);
-		if (msg == NULL)
-			_exit(3);	/* cannot drain the request: restart */
-		if (read_full(0, msg, (size_t)len) < 0)
-			_exit(0);
-		if (scrub_message(p, msg, (size_t)len, flags, &res) < 0 &&
-		    res.err == ERR_OK)
-			res.err = ERR_PARSE;
-		explicit_bzero(msg, (size_t)len);
-		free(msg);
-		if (child_reply(1, &res) < 0)
-			_exit(0);
-		scrub_result_free(&res);
-	}
-	_exit(0);
-}
-
-/* --- the parent --------------------------------------------------------- */
-
-/* now_ms - monotonic milliseconds */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* --- the parent: the child's life --------------------------------------- */
 
 /* worker_start - fork a fresh child */
 static int
@@ -194,6 +102,11 @@ worker_start(struct worker *w)
 	int req[2], rep[2];
 	pid_t pid;
 
+	/* every slot exists before the fork: the child inherits them */
+	for (int i = 0; i < WORKER_SLOTS; i++)
+		if (w->slot[i].fd < 0 && (w->slot[i].fd =
+		    memfd_create("scrubgate-slot", MFD_CLOEXEC)) < 0)
+			return -1;
 	if (pipe2(req, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(rep, O_CLOEXEC) < 0) {
@@ -207,17 +120,33 @@ worker_start(struct worker *w)
 		return -1;
 	}
 	if (pid == 0) {
+		int tmp[WORKER_SLOTS];
+
+		/* fds 0, 1: the pipes; from SLOT_FD0: the slots (moved out of
+		 * the way first: one may sit on another's target) */
 		if (dup2(req[0], 0) < 0 || dup2(rep[1], 1) < 0)
 			_exit(2);
-		close_range(3, ~0U, 0);
+		for (int i = 0; i < WORKER_SLOTS; i++)
+			if ((tmp[i] = fcntl(w->slot[i].fd, F_DUPFD,
+			    SLOT_FD0 + WORKER_SLOTS)) < 0)
+				_exit(2);
+		for (int i = 0; i < WORKER_SLOTS; i++)
+			if (dup2(tmp[i], SLOT_FD0 + i) < 0)
+				_exit(2);
+		close_range(SLOT_FD0 + WORKER_SLOTS, ~0U, 0);
+		for (int i = 0; i < WORKER_SLOTS; i++)
+			if (w->slot[i].map != NULL)
+				munmap(w->slot[i].map, w->slot[i].size);
 		if (w->unmap != NULL && w->unmap_len)
 			munmap((void *)(uintptr_t)w->unmap, w->unmap_len);
-		child_limits(w->policy);
-		child_main(w->policy, w->flags);
+		worker_child_main(w->policy, w->flags);
 	}
 	close(req[0]);
 	close(rep[1]);
 	w->pid = pid;
+	w->gen++;
+	w->out = 0;
+	w->acked_at = 0;
 	w->req_fd = req[1];
 	w->rep_fd = rep[0];
 	fcntl(w->req_fd, F_SETFL, O_NONBLOCK);
@@ -242,19 +171,20 @@ worker_kill(struct worker *w, int *status_r)
 		*status_r = st;
 	w->pid = -1;
 	w->req_fd = w->rep_fd = -1;
+	w->out = 0;
 	w->restarts++;
 }
 
 /* io_deadline - move n bytes through a non-blocking fd before the
  * deadline; 0 done, -1 broken pipe or EOF, -2 timeout */
 static int
-io_deadline(int fd, int out, void *p, size_t n, long long deadline)
+io_deadline(int fd, int is_write, void *buf, size_t n, long long deadline)
 {
-	char *c = p;
+	char *c = buf;
 
 	while (n > 0) {
-		struct pollfd pfd = { fd, out ? POLLOUT : POLLIN, 0 };
-		long long left = deadline - now_ms();
+		struct pollfd pfd = { fd, is_write ? POLLOUT : POLLIN, 0 };
+		long long left = deadline - worker_now_ms();
 		ssize_t r;
 
 		if (left <= 0)
@@ -266,10 +196,7 @@ io_deadline(int fd, int out, void *p, size_t n, long long deadline)
 		}
 		if (pfd.revents == 0)
 			continue;
-		r = out ? write(fd, c, n) : read(fd, c, n);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0)
+		if ((r = worker_io_step(fd, c, n, is_write)) < 0)
 			return -1;
 		c += r;
 		n -= (size_t)r;
@@ -277,91 +204,448 @@ io_deadline(int fd, int out, void *p, size_t n, long long deadline)
 	return 0;
 }
 
-/* read_into - append n bytes from the worker to b */
-static int
-read_into(struct worker *w, struct buf *b, uint64_t n, long long deadline)
-{
-	char *dst;
+/* --- the parent: slots ---------------------------------------------------- */
 
-	if (n == 0)
+static const struct scrub_limits *
+limits(const struct worker *w)
+{
+	return &scrub_policy_spec(w->policy)->limits;
+}
+
+/* slot_resize - the memfd and the parent's mapping at size bytes */
+static int
+slot_resize(struct slot *s, size_t size)
+{
+	void *m;
+
+	if (s->fd < 0 && (s->fd = memfd_create("scrubgate-slot", MFD_CLOEXEC)) < 0)
+		return -1;
+	if (ftruncate(s->fd, (off_t)size) < 0)
+		return -1;
+	m = s->map == NULL ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    s->fd, 0) : mremap(s->map, s->size, size, MREMAP_MAYMOVE);
+	if (m == MAP_FAILED) {
+		/* the old mapping is still there: the file goes back to its
+		 * size (were that to fail, a larger file does no harm) */
+		if (s->map != NULL && ftruncate(s->fd, (off_t)s->size) < 0)
+			errno = ENOMEM;
+		return -1;
+	}
+	s->map = m;
+	s->size = size;
+	return 0;
+}
+
+/* slot_add - copy one message and its tag into the slot */
+static int
+slot_add(struct slot *s, const char *msg, size_t len, const void *tag,
+    size_t tag_len)
+{
+	size_t off = worker_align8(s->in_used);
+	struct job *j;
+
+	if (tag_len > WORKER_TAG_MAX || len > SIZE_MAX / 4 - off) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 32;
+		void *nv = realloc(s->jobs, ncap * sizeof(*s->jobs));
+
+		if (nv == NULL)
+			return -1;
+		s->jobs = nv;
+		s->cap = ncap;
+	}
+	if (off + len > s->size && slot_resize(s, page_round(off + len > 2 *
+	    s->size ? off + len : 2 * s->size) + BATCH_BYTES) < 0)
+		return -1;
+	if (len)
+		memcpy(s->map + off, msg, len);
+	j = &s->jobs[s->n++];
+	j->off = off;
+	j->len = len;
+	j->fail = FAIL_NONE;
+	j->rec = 0;
+	j->tag_len = tag_len;
+	if (tag_len)
+		memcpy(j->tag, tag, tag_len);
+	s->in_used = off + len;
+	return 0;
+}
+
+/* slot_layout - place the result area after the messages, sized for
+ * outputs about as long as their inputs (an unchanged message sends none;
+ * the child grows the slot when a record does not fit); a slot much
+ * larger than needed shrinks */
+static int
+slot_layout(struct slot *s)
+{
+	size_t rw = RW_HEAD + s->in_used + s->in_used / 4 + s->n *
+	    (sizeof(struct wire_reply) + 8) + 65536;
+	size_t want;
+
+	s->in_size = page_round(s->in_used + 1);
+	want = s->in_size + page_round(rw);
+	s->rw_pos = RW_HEAD;
+	s->next = 0;
+	s->gen = 0;
+	/* some slack, so that batches of about one size keep one mapping */
+	if (s->size < want)
+		return slot_resize(s, page_round(want + want / 4));
+	if (s->size > 4 * want && s->size > 16 * BATCH_BYTES)
+		return slot_resize(s, want);
+	return 0;
+}
+
+static struct wire_head *
+slot_head(const struct slot *s)
+{
+	return (struct wire_head *)(void *)(s->map + s->in_size);
+}
+
+/* slot_fail - job j of s has no result, for this reason */
+static void
+slot_fail(struct slot *s, size_t j, enum fail why, int arg)
+{
+	s->jobs[j].fail = why;
+	s->jobs[j].arg = arg;
+}
+
+/* --- the parent: one batch -------------------------------------------------- */
+
+/* send_request - the jobs of s from s->next on to the child */
+static int
+send_request(struct worker *w, struct slot *s)
+{
+	struct {
+		struct wire_req rq;
+		struct wire_job jv[BATCH_MAX];
+	} m;
+	struct wire_head *head = slot_head(s);
+	size_t n = s->n - s->next;
+
+	memset(&m.rq, 0, sizeof(m.rq));
+	m.rq.magic = WIRE_REQ;
+	m.rq.slot = (uint32_t)(s - w->slot);
+	m.rq.n = (uint32_t)n;
+	m.rq.size = s->size;
+	m.rq.in_size = s->in_size;
+	m.rq.rw_start = s->rw_pos;
+	for (size_t i = 0; i < n; i++) {
+		m.jv[i].off = s->jobs[s->next + i].off;
+		m.jv[i].len = s->jobs[s->next + i].len;
+	}
+	head->done = head->size = 0;
+	head->start_ms = s->sent_at = worker_now_ms();
+	s->gen = w->gen;
+	w->out++;
+	return io_deadline(w->req_fd, 1, &m, sizeof(m.rq) + n * sizeof(m.jv[0]),
+	    s->sent_at + limits(w)->scrub_timeout_ms);
+}
+
+/* slot_send - start the worker if need be and send the jobs of s from
+ * s->next on: 0 sent, -1/-2 as io_deadline; 1 when the worker cannot
+ * start (every job left has failed then) */
+static int
+slot_send(struct worker *w, struct slot *s)
+{
+	if (w->pid <= 0 && worker_start(w) < 0) {
+		int e = errno;
+
+		while (s->next < s->n)
+			slot_fail(s, s->next++, FAIL_START, e);
+		return 1;
+	}
+	return send_request(w, s);
+}
+
+/* wait_ack - wait for the child's answer to s, the oldest request out,
+ * each message bounded by the time limit from when it began: the child's
+ * stamp, kept between the parent's own observations (s cannot have begun
+ * before it was sent, nor before the answer to the request before it);
+ * 0 answered, -1 broken, -2 timeout */
+static int
+wait_ack(struct worker *w, struct slot *s)
+{
+	const struct wire_head *head = slot_head(s);
+	long long seen_at = s->sent_at > w->acked_at ? s->sent_at : w->acked_at;
+	long long timeout = limits(w)->scrub_timeout_ms;
+	uint64_t seen = UINT64_MAX;
+	struct wire_ack ack;
+
+	for (;;) {
+		uint64_t d = __atomic_load_n(&head->done, __ATOMIC_ACQUIRE);
+		long long now = worker_now_ms(), started, left;
+		struct pollfd pfd = { w->rep_fd, POLLIN, 0 };
+
+		if (d != seen) {
+			started = __atomic_load_n(&head->start_ms, __ATOMIC_RELAXED);
+			seen = d;
+			seen_at = started < seen_at ? seen_at : started > now ? now :
+			    started;
+		}
+		if ((left = seen_at + timeout - now) <= 0)
+			return -2;
+		if (poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left) < 0 &&
+		    errno != EINTR)
+			return -1;
+		if (pfd.revents == 0)
+			continue;
+		if (io_deadline(w->rep_fd, 0, &ack, sizeof(ack),
+		    worker_now_ms() + timeout) != 0 || ack.magic != WIRE_ACK)
+			return -1;
+		w->out--;
+		w->acked_at = worker_now_ms();
 		return 0;
-	if (n > SIZE_MAX / 2 || (dst = buf_reserve(b, (size_t)n)) == NULL)
+	}
+}
+
+/* slot_bound - the largest size the child may grow s to: every record
+ * as large as it may be */
+static size_t
+slot_bound(const struct worker *w, const struct slot *s)
+{
+	size_t max_msg = limits(w)->max_message_size, b = s->in_size + RW_HEAD;
+
+	for (size_t i = 0; i < s->n; i++) {
+		size_t r = sizeof(struct wire_reply) + 8 +
+		    out_bound(s->jobs[i].len, max_msg) + EXPLAIN_MAX;
+
+		if (r > SIZE_MAX / 4 - b)
+			return SIZE_MAX / 4;
+		b += r;
+	}
+	return b;
+}
+
+/* follow_growth - map what the child grew s to; -1 when it claims more
+ * than it may or than the file holds */
+static int
+follow_growth(struct worker *w, struct slot *s)
+{
+	uint64_t size = __atomic_load_n(&slot_head(s)->size, __ATOMIC_ACQUIRE);
+	struct stat st;
+	void *m;
+
+	if (size <= s->size)
+		return 0;
+	if (size > slot_bound(w, s) || fstat(s->fd, &st) < 0 ||
+	    (uint64_t)st.st_size < size ||
+	    (m = mremap(s->map, s->size, (size_t)size, MREMAP_MAYMOVE)) == MAP_FAILED)
 		return -1;
-	if (io_deadline(w->rep_fd, 0, dst, (size_t)n, deadline) != 0)
-		return -1;
-	b->len += (size_t)n;
-	b->p[b->len] = '\0';
+	s->map = m;
+	s->size = (size_t)size;
 	return 0;
 }
 
-/* take_reply - copy a checked wire reply into res */
+/* take_records - check the records the child published and attach them
+ * to their jobs; -1 when one is garbage (s->next is then that job) */
 static int
-take_reply(const struct wire_reply *wr, size_t in_len, size_t max_msg,
-    struct scrub_result *res)
+take_records(struct worker *w, struct slot *s)
 {
-	if (wr->magic != WIRE_MAGIC || wr->err >= ERR_COUNT ||
-	    wr->out_len > (uint64_t)max_msg * 2 + in_len + (1u << 20) ||
-	    wr->explain_len > EXPLAIN_MAX)
+	uint64_t done = __atomic_load_n(&slot_head(s)->done, __ATOMIC_ACQUIRE);
+	size_t max_msg = limits(w)->max_message_size;
+
+	if (done > 0 && follow_growth(w, s) < 0)
 		return -1;
-	res->err = (enum scrub_err)wr->err;
-	res->changed = wr->changed != 0;
-	res->stripped_recipients = wr->stripped;
-	res->attachments_dropped = wr->dropped;
-	for (size_t i = 0; i < KIND_MAX; i++)
-		res->counts[i] = wr->counts[i];
-	memcpy(res->message_id, wr->message_id, sizeof(res->message_id));
-	res->message_id[sizeof(res->message_id) - 1] = '\0';
-	memcpy(res->err_detail, wr->err_detail, sizeof(res->err_detail));
-	res->err_detail[sizeof(res->err_detail) - 1] = '\0';
+
+	if (done > s->n - s->next)
+		done = s->n - s->next;
+	for (; done > 0; done--) {
+		struct job *j = &s->jobs[s->next];
+		size_t avail = s->size - s->in_size - s->rw_pos;
+		struct wire_reply wr;
+
+		if (avail < sizeof(wr))
+			return -1;
+		memcpy(&wr, s->map + s->in_size + s->rw_pos, sizeof(wr));
+		if (wr.magic != WIRE_MAGIC || wr.err >= ERR_COUNT ||
+		    wr.out_len > out_bound(j->len, max_msg) ||
+		    wr.explain_len > EXPLAIN_MAX ||
+		    wr.out_len + wr.explain_len > avail - sizeof(wr))
+			return -1;
+		j->rec = s->rw_pos;
+		s->rw_pos = worker_align8(s->rw_pos + sizeof(wr) + wr.out_len +
+		    wr.explain_len);
+		if (s->rw_pos > s->size - s->in_size)
+			s->rw_pos = s->size - s->in_size;
+		s->next++;
+	}
 	return 0;
 }
 
-/* exchange - one request/reply; 0, -1 worker broken, -2 timeout */
-static int
-exchange(struct worker *w, const char *msg, size_t len,
-    struct scrub_result *res)
+/* resend - the slots out after a fresh worker started: each sent again
+ * (what is left of it), in order, behind the one being waited for */
+static void
+resend(struct worker *w)
 {
-	const struct scrub_limits *lim = &scrub_policy_spec(w->policy)->limits;
-	long long deadline = now_ms() + lim->scrub_timeout_ms;
-	uint64_t n = len;
+	for (int i = 0; i < w->nq; i++) {
+		struct slot *s = &w->slot[w->queue[i]];
+
+		if (s->gen != w->gen && s->next < s->n)
+			slot_send(w, s);
+	}
+}
+
+/* wait_slot - until every job of s has a record or a failure; rc: how
+ * sending its request went (0: it is out).  A child that dies, hangs or
+ * answers garbage costs the message it was on; the rest of s, and the
+ * slots out behind it, go to a fresh one. */
+static void
+wait_slot(struct worker *w, struct slot *s, int rc)
+{
+	while (s->next < s->n) {
+		int st = 0;
+
+		if (rc == 0)
+			rc = wait_ack(w, s);
+		if (take_records(w, s) < 0 || (rc == 0 && s->next < s->n))
+			rc = -1;	/* s->next is the garbage */
+		if (rc == 0)
+			break;
+		worker_kill(w, &st);
+		if (s->next < s->n) {
+			if (rc == -2)
+				slot_fail(s, s->next, FAIL_TIMEOUT, 0);
+			else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+				slot_fail(s, s->next, FAIL_SIGNAL, WTERMSIG(st));
+			else
+				slot_fail(s, s->next, FAIL_ENDED, 0);
+			s->next++;
+		}
+		rc = s->next < s->n ? slot_send(w, s) : 1;
+		resend(w);
+	}
+}
+
+/* --- the parent: results ------------------------------------------------------ */
+
+/* fill_result - the result of job j into w->res */
+static void
+fill_result(struct worker *w, const struct slot *s, const struct job *j)
+{
+	struct scrub_result *res = &w->res;
 	struct wire_reply wr;
-	int rc;
+	const char *data;
 
-	if ((rc = io_deadline(w->req_fd, 1, &n, sizeof(n), deadline)) != 0 ||
-	    (rc = io_deadline(w->req_fd, 1, (void *)(uintptr_t)msg, len,
-	    deadline)) != 0 ||
-	    (rc = io_deadline(w->rep_fd, 0, &wr, sizeof(wr), deadline)) != 0)
-		return rc;
-	if (take_reply(&wr, len, lim->max_message_size, res) < 0)
-		return -1;
-	if (read_into(w, &res->out, wr.out_len, deadline) < 0 ||
-	    read_into(w, &res->explain, wr.explain_len, deadline) < 0)
-		return now_ms() >= deadline ? -2 : -1;
-	return 0;
-}
-
-/* worker_fail - kill the child and describe why the message failed */
-static int
-worker_fail(struct worker *w, int rc, struct scrub_result *res)
-{
-	int st = 0;
-
-	worker_kill(w, &st);
 	buf_reset(&res->out);
 	buf_reset(&res->explain);
+	memset(res->counts, 0, sizeof(res->counts));
 	res->changed = 0;
-	res->err = rc == -2 ? ERR_TIMEOUT : ERR_WORKER;
-	if (rc == -2)
+	res->stripped_recipients = res->attachments_dropped = 0;
+	res->message_id[0] = res->err_detail[0] = '\0';
+	res->err = j->fail == FAIL_TIMEOUT ? ERR_TIMEOUT : ERR_WORKER;
+	switch (j->fail) {
+	case FAIL_TIMEOUT:
 		snprintf(res->err_detail, sizeof(res->err_detail),
 		    "no answer within the time limit");
-	else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+		return;
+	case FAIL_SIGNAL:
 		snprintf(res->err_detail, sizeof(res->err_detail),
-		    "worker killed by signal %d", WTERMSIG(st));
-	else
+		    "worker killed by signal %d", j->arg);
+		return;
+	case FAIL_ENDED:
 		snprintf(res->err_detail, sizeof(res->err_detail),
 		    "worker ended without an answer");
-	return -1;
+		return;
+	case FAIL_START:
+	case FAIL_COPY:
+		snprintf(res->err_detail, sizeof(res->err_detail), "cannot %s: %s",
+		    j->fail == FAIL_START ? "start the worker" :
+		    "pass the message to the worker", strerror(j->arg));
+		return;
+	case FAIL_NONE:
+		break;
+	}
+	data = s->map + s->in_size + j->rec;
+	memcpy(&wr, data, sizeof(wr));
+	res->err = (enum scrub_err)wr.err;
+	res->changed = wr.changed != 0;
+	res->stripped_recipients = wr.stripped;
+	res->attachments_dropped = wr.dropped;
+	for (size_t i = 0; i < KIND_MAX; i++)
+		res->counts[i] = wr.counts[i];
+	memcpy(res->message_id, wr.message_id, sizeof(res->message_id));
+	res->message_id[sizeof(res->message_id) - 1] = '\0';
+	memcpy(res->err_detail, wr.err_detail, sizeof(res->err_detail));
+	res->err_detail[sizeof(res->err_detail) - 1] = '\0';
+	if (res->err != ERR_OK)
+		res->changed = 0;
+	data += sizeof(wr);
+	if ((res->changed && buf_append(&res->out, data, wr.out_len) < 0) ||
+	    buf_append(&res->explain, data + wr.out_len, wr.explain_len) < 0) {
+		buf_reset(&res->out);
+		res->changed = 0;
+		res->err = ERR_NOMEM;
+		snprintf(res->err_detail, sizeof(res->err_detail),
+		    "message: %s", scrub_err_info(ERR_NOMEM)->text);
+	}
 }
+
+/* deliver - every result of s to the callback, in order; the slot is
+ * empty afterwards */
+static int
+deliver(struct worker *w, struct slot *s)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		const struct job *j = &s->jobs[i];
+
+		fill_result(w, s, j);
+		if (w->done(w->ctx, j->tag, s->map + j->off, j->len, &w->res) < 0)
+			rc = -1;
+	}
+	s->n = s->next = s->in_used = 0;
+	if (rc < 0)
+		w->stopped = 1;
+	return rc;
+}
+
+/* retire - wait for the oldest slot out and deliver it */
+static int
+retire(struct worker *w)
+{
+	struct slot *s = &w->slot[w->queue[0]];
+
+	if (s->next < s->n)
+		wait_slot(w, s, s->gen == w->gen ? 0 : slot_send(w, s));
+	w->nq--;
+	memmove(w->queue, w->queue + 1, (size_t)w->nq * sizeof(w->queue[0]));
+	return deliver(w, s);
+}
+
+/* flush - send the slot being filled, then deliver sent slots until one
+ * is free again (all of them when drain) */
+static int
+flush(struct worker *w, int drain)
+{
+	struct slot *f = &w->slot[w->fill];
+
+	if (f->n > 0) {
+		if (slot_layout(f) < 0) {
+			int e = errno;
+
+			while (f->next < f->n)
+				slot_fail(f, f->next++, FAIL_COPY, e);
+		} else {
+			resend(w);	/* a worker that is gone gets them back first */
+			slot_send(w, f);	/* a failure shows when it is waited for */
+		}
+		w->queue[w->nq++] = w->fill;
+		w->fill = -1;
+	}
+	while (w->nq > 0 && (drain || w->nq >= WORKER_SLOTS))
+		if (retire(w) < 0)
+			return -1;
+	for (int i = 0; w->fill < 0 && i < WORKER_SLOTS; i++)
+		if (w->slot[i].n == 0)
+			w->fill = i;
+	return 0;
+}
+
+/* --- the parent: the interface -------------------------------------------------- */
 
 /* worker_create - the worker starts on first use */
 struct worker *
@@ -379,25 +663,105 @@ worker_create(const struct scrub_policy *p, int flags, const void *unmap,
 	w->unmap_len = unmap_len;
 	w->pid = -1;
 	w->req_fd = w->rep_fd = -1;
+	for (int i = 0; i < WORKER_SLOTS; i++)
+		w->slot[i].fd = -1;
+	scrub_result_init(&w->res);
 	return w;
 }
 
-/* worker_scrub - one message through the child */
+/* worker_on_done - where the results of worker_submit go */
+void
+worker_on_done(struct worker *w, worker_done_fn done, void *ctx)
+{
+	w->done = done;
+	w->ctx = ctx;
+}
+
+/* worker_submit - queue one message; full batches go out */
+int
+worker_submit(struct worker *w, const char *msg, size_t len, const void *tag,
+    size_t tag_len)
+{
+	struct slot *f = &w->slot[w->fill];
+	struct job j;
+
+	if (w->stopped)
+		return -1;
+	if (f->n > 0 && (f->n == BATCH_MAX || f->in_used + len > BATCH_BYTES)) {
+		if (flush(w, 0) < 0)
+			return -1;
+		f = &w->slot[w->fill];
+	}
+	if (slot_add(f, msg, len, tag, tag_len) == 0)
+		return 0;
+	/* no room for a copy: it fails, after everything before it */
+	memset(&j, 0, sizeof(j));
+	j.fail = FAIL_COPY;
+	j.arg = errno;
+	if (worker_finish(w) < 0)
+		return -1;
+	fill_result(w, f, &j);
+	if (w->done(w->ctx, tag, msg, len, &w->res) < 0) {
+		w->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* worker_finish - deliver every result still owed */
+int
+worker_finish(struct worker *w)
+{
+	if (w->stopped)
+		return -1;
+	return flush(w, 1);
+}
+
+/* capture - worker_scrub's callback: the result into the caller's res */
+static int
+capture(void *ctx, const void *tag, const char *msg, size_t len,
+    struct scrub_result *r)
+{
+	struct scrub_result *res = ctx;
+
+	res->err = r->err;
+	res->changed = r->changed;
+	memcpy(res->counts, r->counts, sizeof(res->counts));
+	res->stripped_recipients = r->stripped_recipients;
+	res->attachments_dropped = r->attachments_dropped;
+	memcpy(res->message_id, r->message_id, sizeof(res->message_id));
+	memcpy(res->err_detail, r->err_detail, sizeof(res->err_detail));
+	buf_reset(&res->out);
+	buf_reset(&res->explain);
+	if (r->err == ERR_OK && buf_append(&res->out, r->changed ? r->out.p :
+	    msg, r->changed ? r->out.len : len) < 0)
+		res->err = ERR_NOMEM;
+	if (buf_append(&res->explain, r->explain.p, r->explain.len) < 0)
+		res->err = ERR_NOMEM;
+	return 0;
+}
+
+/* worker_scrub - one message, synchronously */
 int
 worker_scrub(struct worker *w, const char *msg, size_t len,
     struct scrub_result *res)
 {
+	worker_done_fn done = w->done;
+	void *ctx = w->ctx;
 	int rc;
 
-	if (w->pid <= 0 && worker_start(w) < 0) {
+	if (worker_finish(w) < 0) {
 		res->err = ERR_WORKER;
 		snprintf(res->err_detail, sizeof(res->err_detail),
-		    "cannot start the worker: %s", strerror(errno));
+		    "worker stopped");
 		return -1;
 	}
-	if ((rc = exchange(w, msg, len, res)) != 0)
-		return worker_fail(w, rc, res);
-	return res->err == ERR_OK ? 0 : -1;
+	w->done = capture;
+	w->ctx = res;
+	rc = worker_submit(w, msg, len, NULL, 0) < 0 ? -1 : worker_finish(w);
+	w->done = done;
+	w->ctx = ctx;
+	return rc == 0 && res->err == ERR_OK ? 0 : -1;
 }
 
 /* worker_restarts - workers killed so far */
@@ -407,7 +771,8 @@ worker_restarts(const struct worker *w)
 	return w->restarts;
 }
 
-/* worker_destroy - close the pipe; the child exits on EOF */
+/* worker_destroy - close the pipe (the child exits on EOF), drop the
+ * slots */
 void
 worker_destroy(struct worker **wp)
 {
@@ -419,9 +784,19 @@ worker_destroy(struct worker **wp)
 	if (w->pid > 0) {
 		close(w->req_fd);
 		close(w->rep_fd);
+		if (w->out > 0)	/* mid-batch, maybe stuck: no one waits for it */
+			kill(w->pid, SIGKILL);
 		while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
 			;
 	}
+	for (int i = 0; i < WORKER_SLOTS; i++) {
+		if (w->slot[i].map != NULL)
+			munmap(w->slot[i].map, w->slot[i].size);
+		if (w->slot[i].fd >= 0)
+			close(w->slot[i].fd);
+		free(w->slot[i].jobs);
+	}
+	scrub_result_free(&w->res);
 	free(w);
 	*wp = NULL;
 }

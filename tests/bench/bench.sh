@@ -17,7 +17,10 @@
 #      redact-pii    the npm package on the text bodies (at most
 #                    SCRUBGATE_BENCH_NPM_MB, default 16, MB of them; it is slow)
 # 3. Prints a Markdown table (MB/s of input, messages/s) to paste into
-#    docs/performance.md, and the share of the scrub time spent redacting.
+#    docs/performance.md, the share of the scrub time spent redacting, and
+#    the CPU time of the scrub run (worker and parent, user + sys) with the
+#    MB it scrubbed per CPU-second (the per-core figure; wall time on a
+#    shared machine also counts other people's load).
 # redact-pii is installed with npm into build/bench/node_modules on first
 # use; without network that row says so and the rest still runs.
 set -uo pipefail
@@ -63,21 +66,24 @@ row() {
 	rows+=("$(awk -v l="$1" -v s="$2" -v b="$b" -v m="$m" 'BEGIN {
 		printf "| %-34s | %8.1f | %9.0f | %8.2f |", l, b / 1e6 / s, (m > 0 ? m / s : 0), s }')")
 }
-# timed CMD... - run; seconds in $timed_s, exit code in $timed_rc
+# timed CMD... - run; wall seconds in $timed_s, exit code in $timed_rc,
+# CPU seconds (user + sys, children included) in $timed_cpu
 timed() {
-	local t0 t1
+	local t0 t1 TIMEFORMAT=%U+%S cpu
 	t0=$(date +%s.%N)
-	"$@" >/dev/null
-	timed_rc=$?
+	cpu=$( { time "$@" >/dev/null 2>&1; } 2>&1; echo "rc=$?")
+	timed_rc=${cpu##*rc=}
+	cpu=${cpu%%rc=*}
 	t1=$(date +%s.%N)
 	timed_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	timed_cpu=$(awk -v c="$cpu" 'BEGIN { split(c, p, "+"); printf "%.2f", p[1] + p[2] }')
 }
 
 # --- 2. the runs ---------------------------------------------------------------
 rm -rf "$d/out.mbox" "$d/out.mbox.quarantine" "$d/off.mbox" "$d/off.mbox.quarantine"
 echo "bench: scrub, default policy ..."
 timed "$bin" scrub --quiet "$in" -o "$d/out.mbox"
-t_on=$timed_s rc_on=$timed_rc
+t_on=$timed_s rc_on=$timed_rc cpu_on=$timed_cpu
 echo "bench: scrub, redaction off ..."
 timed "$bin" scrub --quiet -c "$d/off.conf" "$in" -o "$d/off.mbox"
 t_off=$timed_s rc_off=$timed_rc
@@ -122,6 +128,8 @@ printf '%s\n' "${rows[@]}"
 echo
 awk -v on="$t_on" -v off="$t_off" 'BEGIN {
 	printf "redaction share of the scrub time: %.0f%% ((scrub - off) / scrub)\n", (on - off) / on * 100 }'
+awk -v c="$cpu_on" -v b="$bytes" 'BEGIN {
+	printf "scrub CPU time: %.2f s (worker and parent, user + sys) = %.1f MB per CPU-second\n", c, b / 1e6 / c }'
 [ -n "$npm_line" ] && echo "$npm_line"
 echo "target: scrub >= 150 MB/s per core, redaction <= 50% of the scrub time"
 # ticket store (issue 4): recording rate, WAL + synchronous=NORMAL

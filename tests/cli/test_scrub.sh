@@ -95,6 +95,17 @@ run "$SG" scrub empty.mbox -o empty.out
 expect_rc "empty input" 0
 check "empty output" test -f empty.out -a ! -s empty.out
 
+# a device or a FIFO as output is written in place, never replaced
+mkfifo out.fifo
+timeout 20 cat out.fifo > fifo.data &
+run "$SG" scrub empty.mbox -o out.fifo --quiet
+expect_rc "FIFO output" 0
+wait
+check "the FIFO is still a FIFO" test -p out.fifo
+run "$SG" scrub empty.mbox -o /dev/null --quiet
+expect_rc "/dev/null output" 0
+check "/dev/null is still a character device" test -c /dev/null
+
 # the shipped sample
 if [ -f "$REPO/tests/sample/support.mbox" ]; then
 	run "$SG" scrub "$REPO/tests/sample/support.mbox" -o sample.mbox --report sample.json --quiet

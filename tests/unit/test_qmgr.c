@@ -3,6 +3,8 @@
  * keeps the message with a retry time, SIGTERM ends it cleanly; the
  * backoff schedule; qmgr_run_once with more messages than slots. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +148,24 @@ main(void)
 	CHECK(qmgr_run_once(&c, s, 0) == 0);
 	CHECK(qmgr_run_once(&c, s, 1) == 1);
 	CHECK(count("spool/queue") == 1);
+
+	/* one queue manager per spool: while another holds the lock,
+	 * run_once leaves the spool alone */
+	{
+		char lp[300];
+		int lk;
+
+		snprintf(lp, sizeof(lp), "%s/spool/qmgr.lock", dir);
+		lk = open(lp, O_RDWR | O_CREAT, 0600);
+		CHECK(lk >= 0 && flock(lk, LOCK_EX) == 0);
+		put(s, "md");
+		CHECK(qmgr_run_once(&c, s, 0) == 0);
+		CHECK(count("spool/queue") == 2);
+		close(lk);
+		CHECK(qmgr_run_once(&c, s, 0) == 1);
+		CHECK(count("Maildir/new") == 14);
+		CHECK(count("spool/queue") == 1);
+	}
 
 	/* the server dies (kill -9): its queue manager goes too */
 	{

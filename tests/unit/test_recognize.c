@@ -86,6 +86,11 @@ static const struct row positive[] = {
 	{ "CPR 010190-1234", KIND_DK_CPR, "010190-1234" },
 	{ "HETU 131052-308T", KIND_FI_HETU, "131052-308T" },
 	{ "HETU 010101A123N,", KIND_FI_HETU, "010101A123N" },
+	/* a number in a cluster with hex words, lower-case words or a hash:
+	 * the kinds are judged word by word */
+	{ "code 0x1f 811218-9876 now", KIND_SE_PNR, "811218-9876" },
+	{ "tel 0x1f +46 70 123 45 67", KIND_PHONE, "+46 70 123 45 67" },
+	{ "ref 9a0c 855101/1238.", KIND_CZSK_RC, "855101/1238" },
 	/* boundaries: start and end of the text */
 	{ "anna@example.com", KIND_EMAIL, "anna@example.com" },
 	{ "4111111111111111", KIND_CARD, "4111111111111111" },

@@ -220,6 +220,53 @@ test_attachments(void)
 	scrub_result_free(&r);
 }
 
+/* a body part's own header fields are scanned; a non-field line in the
+ * top header starts the body (as for libetpan and Postfix) and is scanned
+ * as body text, and the result is stable */
+static void
+test_part_headers_and_junk(void)
+{
+	struct scrub_result r, r2;
+	const char *part =
+	    "From: a@example.com\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\n"
+	    "\n"
+	    "--b\n"
+	    "Content-Type: text/plain\n"
+	    "X-Owner: bob@example.com\n"
+	    "\n"
+	    "hi\n"
+	    "--b--\n";
+	const char *junk =
+	    "From: a@example.com\n"
+	    "Subject: x\n"
+	    "junk bob@example.com line\n"
+	    "Message-ID: <m1@example.com>\n"
+	    "\n"
+	    "hello\n";
+	const char *out;
+	char *copy;
+
+	scrub_result_init(&r);
+	scrub_result_init(&r2);
+	out = run(part, &r);
+	CHECK_MSG(out && !has(out, "bob@example.com") &&
+	    has(out, "X-Owner: [EMAIL]\n") &&
+	    has(out, "Content-Type: text/plain\n"), "%s", out);
+	out = run(junk, &r);
+	CHECK_MSG(out && !has(out, "bob@example.com"), "%s", out ? out :
+	    scrub_err_info(r.err)->name);
+	if (out) {
+		copy = strdup(out);
+		CHECK(scrub_message(pol, copy, strlen(copy), 0, &r2) == 0 &&
+		    !r2.changed);
+		free(copy);
+	}
+	scrub_result_free(&r);
+	scrub_result_free(&r2);
+}
+
 static void
 test_forwarded(void)
 {
@@ -305,6 +352,7 @@ main(void)
 	test_encodings();
 	test_attachments();
 	test_forwarded();
+	test_part_headers_and_junk();
 	test_limits();
 	test_html();
 	scrub_policy_destroy(&pol);

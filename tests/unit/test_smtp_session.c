@@ -431,7 +431,7 @@ test_relay(void)
 		".support@example.com",
 		"sup..port@example.com",
 		"user@other.example(comment)",
-		"postmaster",
+		"postmaster@other.example",
 		"",
 	};
 	static const char *const good[] = {
@@ -441,6 +441,8 @@ test_relay(void)
 		"anyone@tickets.example.org",
 		"a.b-c+tag@TICKETS.example.org",
 		"@relay.example:support@example.com",
+		"postmaster",		/* RFC 5321 4.1.1.3, 4.5.1 */
+		"PostMaster@example.com",
 	};
 	struct conv c;
 	char in[1024];
@@ -486,6 +488,13 @@ test_relay(void)
 	CHECK(smtp_route_of(routes, 2, "x@tickets.example.org") == 1);
 	CHECK(smtp_route_of(routes, 2, "x@example.com") == -1);
 	CHECK(smtp_route_of(routes, 0, "help@example.com") == -1);
+	/* RFC 5321 4.5.1: postmaster is always accepted */
+	CHECK(smtp_route_of(routes, 2, "PostMaster@example.com") == 0);
+	CHECK(smtp_route_of(routes, 2, "postmaster@tickets.example.org") == 1);
+	CHECK(smtp_route_of(routes, 2, "postmaster@other.example") == -1);
+	CHECK(smtp_route_of(routes, 2, "Postmaster") == 0);
+	CHECK(smtp_route_of(routes, 2, "postmaster%other.example@example.com")
+	    == -1);
 }
 
 static void
