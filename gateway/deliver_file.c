@@ -38,23 +38,6 @@
 
 #define DOTLOCK_STALE 300
 
-/* write_all - write(2) until done */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* maildir_unique - a new file name */
 static void
 maildir_unique(char *buf, size_t size)
@@ -96,7 +79,7 @@ deliver_maildir(const struct next_hop *h, const struct envelope *env,
 	snprintf(newdir, sizeof(newdir), "%s/new/x", h->path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		goto fail;
-	if (write_all(fd, msg, len) < 0 || fsync(fd) < 0)
+	if (safefile_write_fd(fd, msg, len) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -174,7 +157,7 @@ mbox_out_write(void *ctx, const void *p, size_t n)
 {
 	struct mbox_out *o = ctx;
 
-	if (o->failed || write_all(o->fd, p, n) < 0) {
+	if (o->failed || safefile_write_fd(o->fd, p, n) < 0) {
 		o->failed = 1;
 		return -1;
 	}
@@ -339,7 +322,7 @@ deliver_sendmail(const struct next_hop *h, const struct envelope *env,
 		    strerror(errno));
 		return 1;
 	}
-	if (write_all(p[1], msg, len) < 0)
+	if (safefile_write_fd(p[1], msg, len) < 0)
 		werr = errno;
 	close(p[1]);
 	st = wait_child(pid);

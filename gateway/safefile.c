@@ -122,10 +122,12 @@ nomem:
 	return -1;
 }
 
-/* write_all - write(2) until done */
-static int
-write_all(int fd, const char *p, size_t n)
+/* safefile_write_fd - write(2) until done */
+int
+safefile_write_fd(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
@@ -145,7 +147,7 @@ write_all(int fd, const char *p, size_t n)
 static int
 write_out(struct safefile *sf, const char *p, size_t n)
 {
-	if (write_all(sf->fd, p, n) < 0) {
+	if (safefile_write_fd(sf->fd, p, n) < 0) {
 		sf->failed = errno ? errno : EIO;
 		return -1;
 	}

@@ -41,6 +41,10 @@ void safefile_abort(struct safefile *sf);
 /* safefile_flush - write out the buffer (before reading the data back) */
 int safefile_flush(struct safefile *sf);
 
+/* safefile_write_fd - write(2) all n bytes, retrying on EINTR and short
+ * writes; -1 with errno */
+int safefile_write_fd(int fd, const void *buf, size_t n);
+
 /* safefile_put - one buffer to path, atomically */
 int safefile_put(const char *path, const void *p, size_t n, mode_t mode,
     const char **error_r);

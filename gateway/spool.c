@@ -42,6 +42,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "safefile.h"
 
 #define SPOOL_MAGIC "SCRUBGATE-SPOOL 1"
 #define SPOOL_LINE_MAX 4096		/* one envelope line */
@@ -233,23 +234,6 @@ format_block(const struct spool_entry *e, size_t len, struct buf *b)
 	return rc ? -1 : 0;
 }
 
-/* write_all - write(2) until done */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* copy_rest - copy from fd at off to out, len bytes */
 static int
 copy_rest(int in, off_t off, int out, size_t len)
@@ -267,7 +251,7 @@ copy_rest(int in, off_t off, int out, size_t len)
 				errno = EIO;	/* shorter than its size line */
 			return -1;
 		}
-		if (write_all(out, tmp, (size_t)r) < 0)
+		if (safefile_write_fd(out, tmp, (size_t)r) < 0)
 			return -1;
 		off += r;
 		len -= (size_t)r;
@@ -310,8 +294,8 @@ write_file(struct spool *s, const char *id, const struct buf *block,
 	    0600);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, block->p, block->len) < 0 ||
-	    (msg != NULL ? write_all(fd, msg, len) :
+	if (safefile_write_fd(fd, block->p, block->len) < 0 ||
+	    (msg != NULL ? safefile_write_fd(fd, msg, len) :
 	    copy_rest(oldfd, oldoff, fd, len)) < 0) {
 		saved = errno;
 		close(fd);
