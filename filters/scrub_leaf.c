@@ -187,19 +187,32 @@ redact_text(struct scrub_ctx *c, int html, const char *text, size_t len,
 	return 0;
 }
 
-/* encode_body - the new body in the chosen encoding, ending in a line
- * break exactly when the old one did */
+/* body_eol - the line break the part's own body uses (its first one);
+ * the message's when the body has none: a part with CRLF lines inside an
+ * LF message keeps them when it is re-encoded */
+static const char *
+body_eol(const struct scrub_ctx *c, size_t bs, size_t be)
+{
+	const char *nl = be > bs ? memchr(c->in + bs, '\n', be - bs) : NULL;
+
+	if (nl == NULL)
+		return c->eol;
+	return nl > c->in + bs && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+/* encode_body - the new body in the chosen encoding with line breaks
+ * eol, ending in a line break exactly when the old one did */
 static int
-encode_body(struct scrub_ctx *c, enum cte cte, const struct buf *text,
+encode_body(enum cte cte, const char *eol, const struct buf *text,
     int ends_nl, struct buf *out)
 {
-	size_t el = strlen(c->eol);
+	size_t el = strlen(eol);
 	int r;
 
 	if (cte == CTE_BASE64)
-		r = codec_base64_encode(text->p, text->len, c->eol, out);
+		r = codec_base64_encode(text->p, text->len, eol, out);
 	else if (cte == CTE_QP)
-		r = codec_qp_encode(text->p, text->len, c->eol, out);
+		r = codec_qp_encode(text->p, text->len, eol, out);
 	else
 		r = buf_append(out, text->p, text->len);
 	if (r < 0)
@@ -210,7 +223,7 @@ encode_body(struct scrub_ctx *c, enum cte cte, const struct buf *text,
 			out->p[out->len] = '\0';
 		}
 	} else if (out->len == 0 || out->p[out->len - 1] != '\n')
-		return buf_append(out, c->eol, el);
+		return buf_append(out, eol, el);
 	return 0;
 }
 
@@ -236,7 +249,8 @@ rewrite_text(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
 		new_cte = "quoted-printable";
 	}
 	buf_init(&body, 0);
-	r = encode_body(c, cte, text, be > bs && c->in[be - 1] == '\n', &body);
+	r = encode_body(cte, body_eol(c, bs, be), text,
+	    be > bs && c->in[be - 1] == '\n', &body);
 	if (r < 0)
 		r = scrub_fail(c, ERR_NOMEM, c->where);
 	if (r == 0 && (new_charset || new_cte))
