@@ -778,14 +778,16 @@ fetch_run(const struct fetch_opts *o)
 	log_open("fetch", 0);
 	log_configure(&c);
 	deliver_setup(&c);
+	/* the queue manager is forked before our handlers are installed: it
+	 * must not inherit a SIGTERM handler that would swallow its stop */
+	if ((rc = select_accounts(&c, o->account, &v, &n)) == 0 && !o->once)
+		qpid = start_qmgr(&c, &spool);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: waits end early */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = select_accounts(&c, o->account, &v, &n)) == 0) {
-		if (!o->once)
-			qpid = start_qmgr(&c, &spool);
+	if (rc == 0) {
 		if (o->once || n == 1) {
 			for (size_t i = 0; i < n && !stop; i++) {
 				int r = one_account(&c, v[i], p, o->once);

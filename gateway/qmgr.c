@@ -781,6 +781,9 @@ qmgr_start(const struct config *c, struct spool *s)
 
 	if (pid != 0)
 		return pid;	/* the caller, or -1 */
+	/* a handler of the caller's (fetch's, say) would swallow our stop */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)	/* it died before prctl */
 		_exit(0);
