@@ -112,13 +112,15 @@ run: deps
 	./scrubgate serve -c $(RUN_DIR)/scrubgate.conf
 
 # --- tests --------------------------------------------------------------------
-# check: every test under the normal build, then the same suite under ASan+UBSan
+# check: every test under the normal build, then the same suite under
+# ASan+UBSan, a -Werror build of everything with clang, and the fuzzers
 check: deps
 	@rm -f build/test-totals
 	$(MAKE) build unit-tests
 	tests/run-all.sh build/normal
 	$(MAKE) VARIANT=asan build/asan/scrubgate unit-tests
 	tests/run-all.sh build/asan
+	$(MAKE) CC=clang VARIANT=clang build/clang/scrubgate unit-tests
 	$(MAKE) fuzz
 	tests/fuzz/run-fuzz.sh 30
 	tests/summary.sh

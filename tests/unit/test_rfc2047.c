@@ -428,7 +428,7 @@ test_map_random(void)
 {
 	static const char *const piece[] = { " ", "\t", "\r\n ", "\n\t", "=?",
 	    "?=", "a", "word", "\xc3\xa9", "=?UTF-8?Q?x=C3=A9?=",
-	    "=?ISO-8859-1?B?6Q==?=", "=?bogus?Q?a?=", "=?UTF-8?Q?" "?=", "@" };
+	    "=?ISO-8859-1?B?6Q==?=", "=?bogus?Q?a?=", ("=?UTF-8?Q?" "?="), "@" };
 	char v[1024], r[4096];
 	size_t k, i, len;
 

@@ -47,8 +47,8 @@ test_unchanged_identical(void)
 		"From: a@example.com\nTo: support@example.org\nSubject: hi\n\nno personal data here\n",
 		"From: a@example.com\r\nSubject: x\r\n\r\nbody with bare\rCR and\nLF\r\n",
 		"Subject: no body",
-		"From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\npre\n--b\n"
-		"Content-Type: text/plain\nX-Odd:   kept   \n\nhello\n--b--\nepilogue\n",
+		("From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\npre\n--b\n"
+		"Content-Type: text/plain\nX-Odd:   kept   \n\nhello\n--b--\nepilogue\n"),
 	};
 
 	scrub_result_init(&r);
