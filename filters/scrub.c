@@ -244,13 +244,30 @@ data_span(const struct scrub_ctx *c, const struct mailmime_data *d,
 	return 0;
 }
 
+/* field_line - p starts with "name:" (RFC 5322 ftext, then optional
+ * blanks, then a colon) */
+static int
+field_line(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (unsigned char)p[i] > 32 && (unsigned char)p[i] < 127 &&
+	    p[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < n && p[i] == ':';
+}
+
 /* header_stop - where libetpan's body of child starts when that lies
  * inside [hs, he): a line that is neither a field nor a continuation ends
  * the header for libetpan (as for Postfix), and from there on it is body
  * text.  Our header block must end there too, or the header and the body
  * would both claim (and edit) the same bytes. */
 static size_t
-header_stop(const struct scrub_ctx *c, const struct mailmime *child,
+header_stop(struct scrub_ctx *c, const struct mailmime *child,
     size_t hs, size_t he)
 {
 	size_t bs, be;
@@ -266,7 +283,16 @@ header_stop(const struct scrub_ctx *c, const struct mailmime *child,
 	} else {
 		return he;
 	}
-	return bs > hs && bs < he ? bs : he;
+	if (bs <= hs || bs >= he)
+		return he;
+	/* a field libetpan did not take (the last one, unterminated) stays
+	 * where it is; a line that is no field gets the empty line */
+	if (!field_line(c->in + bs, he - bs)) {
+		if (c->nseps < sizeof(c->seps) / sizeof(c->seps[0]))
+			c->seps[c->nseps] = bs;
+		c->nseps++;
+	}
+	return bs;
 }
 
 /* walk_message - a message (the root or a message/rfc822 part): its
@@ -418,6 +444,14 @@ scrub_message(const struct scrub_policy *p, const char *in, size_t len,
 	message_id(&c, root);
 	if (walk(&c, root, 0, 0, 0) < 0)
 		goto fail;
+	if (c.splices.n > 0 && c.nseps > sizeof(c.seps) / sizeof(c.seps[0])) {
+		scrub_fail(&c, ERR_PARSE, "message");
+		goto fail;
+	}
+	for (unsigned i = 0; c.splices.n > 0 && i < c.nseps; i++)
+		if (scrub_edit(&c, c.seps[i], c.seps[i], c.eol,
+		    strlen(c.eol)) < 0)
+			goto fail;
 	res->out.max = len + len / 2 + 65536;
 	/* one allocation: the output is at most the input plus the edits */
 	if (c.splices.reps.len <= res->out.max - len)

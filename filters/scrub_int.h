@@ -37,6 +37,11 @@ struct scrub_ctx {
 	struct findings findings;	/* scratch for scrub_scan_text */
 	struct edits text_edits;	/* scratch: edits of one text */
 	struct edits splices;		/* global edits of in[] */
+	/* header blocks that a non-field line ended (no empty line): when
+	 * the message changes, an empty line is inserted there, so that a
+	 * re-encoded body can never read back as header fields */
+	size_t seps[8];
+	unsigned nseps;
 	struct buf rep;			/* scratch: one replacement */
 };
 

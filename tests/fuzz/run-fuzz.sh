@@ -8,7 +8,10 @@
 #                or SCRUBGATE_CORPUS), up to 64 KiB each, plus tests/golden/*.eml
 #   fuzz_config  config/*.conf
 #   others       tests/fuzz/seeds/<target>/ if present
-# and runs it for SECONDS with -max_len=65536 -timeout=10 -rss_limit_mb=2048.
+# and runs it for SECONDS with -max_len=65536 -timeout=10 -rss_limit_mb=2048
+# and -seed=SCRUBGATE_FUZZ_SEED (default 1: CI replays the same mutation
+# sequence, so a red run is a regression, not luck; explore with other
+# seeds and longer runs by hand).
 # New inputs go to build/fuzz/corpus/<target>/ (kept between runs); a crash
 # leaves its reproducer in build/fuzz/crash/<target>/ and fails the target.
 # Prints one line per target and "N passed, N failed"; records the counts
@@ -53,7 +56,8 @@ for bin in build/fuzz/bin/fuzz_*; do
 	log=build/fuzz/$t.log
 	nseeds=$(find "$seeds" -type f | wc -l)
 	# -close_fd_mask=3: the target's own stdout/stderr chatter stays out
-	timeout --kill-after=30 $((secs + 300)) "$bin" -max_total_time="$secs" -max_len=65536 \
+	timeout --kill-after=30 $((secs + 300)) "$bin" -seed="${SCRUBGATE_FUZZ_SEED:-1}" \
+		-max_total_time="$secs" -max_len=65536 \
 		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix="$crash/" "$work" "$seeds" >"$log" 2>&1
 	rc=$?
