@@ -1154,46 +1154,42 @@ store_plan_free(struct store_plan *p)
 	buf_free(&p->lines);
 }
 
-/* count1 - one integer from SQL with one integer and one text parameter */
+/* sql_int - SQL with one integer and one text parameter: with count, the
+ * integer of its one row; else the rows it changed.  -1 on failure. */
 static long long
-count1(struct store *s, const char *sql, long long a, const char *b)
+sql_int(struct store *s, const char *sql, long long a, const char *b,
+    int count)
 {
+	const char *what = count ? "counting" : "deleting";
 	sqlite3_stmt *q = NULL;
 	long long n = -1;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		fail(s, "counting");
+		fail(s, what);
 		return -1;
 	}
 	sqlite3_bind_int64(q, 1, a);
 	bind_text(q, 2, b);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
+	if (sqlite3_step(q) == (count ? SQLITE_ROW : SQLITE_DONE))
+		n = count ? sqlite3_column_int64(q, 0) : sqlite3_changes(s->db);
 	else
-		fail(s, "counting");
+		fail(s, what);
 	sqlite3_finalize(q);
 	return n;
 }
 
-/* run2 - SQL with one integer and one text parameter; rows changed */
+/* count1 - one integer from a query */
+static long long
+count1(struct store *s, const char *sql, long long a, const char *b)
+{
+	return sql_int(s, sql, a, b, 1);
+}
+
+/* run2 - a change; rows changed */
 static long long
 run2(struct store *s, const char *sql, long long a, const char *b)
 {
-	sqlite3_stmt *q = NULL;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		fail(s, "deleting");
-		return -1;
-	}
-	sqlite3_bind_int64(q, 1, a);
-	bind_text(q, 2, b);
-	if (sqlite3_step(q) == SQLITE_DONE)
-		n = sqlite3_changes(s->db);
-	else
-		fail(s, "deleting");
-	sqlite3_finalize(q);
-	return n;
+	return sql_int(s, sql, a, b, 0);
 }
 
 /* drop_ticket - delete a whole ticket (messages and parties cascade),
