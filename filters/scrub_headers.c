@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "header.h"
 #include "mimeedit.h"
 #include "recipients.h"
@@ -381,13 +382,24 @@ scrub_set_content(struct scrub_ctx *c, size_t hs, size_t he,
 		const char *nm = c->in + hs + f[i].name;
 		size_t nl = f[i].name_len;
 
-		if (name_is(nm, nl, "content-type") && !have_ct++) {
-			if (new_type)
+		/*
+		 * A duplicated field (malformed, but it occurs) is rewritten
+		 * too: the parser may have read any one of them, and a stale
+		 * label left behind would make the next reader decode the
+		 * new bytes with the old charset or encoding.
+		 */
+		if (name_is(nm, nl, "content-type")) {
+			if (new_type && have_ct)
+				r = scrub_edit(c, hs + f[i].start, hs + f[i].end, "", 0);
+			else if (new_type)
 				r = content_field(c, hs, &f[i], "Content-Type", new_type);
 			else if (charset)
 				r = set_charset(c, hs, &f[i], charset);
-		} else if (name_is(nm, nl, "content-transfer-encoding") && !have_cte++) {
-			if (cte)
+			have_ct = 1;
+		} else if (name_is(nm, nl, "content-transfer-encoding")) {
+			have_cte = 1;
+			if (cte && codec_cte_parse(c->in + hs + f[i].value,
+			    f[i].value_len) != codec_cte_parse(cte, strlen(cte)))
 				r = content_field(c, hs, &f[i], "Content-Transfer-Encoding", cte);
 		} else if (name_is(nm, nl, "content-disposition") && drop_disposition)
 			r = scrub_edit(c, hs + f[i].start, hs + f[i].end, "", 0);

@@ -254,7 +254,8 @@ rewrite_text(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
 	if (r < 0)
 		r = scrub_fail(c, ERR_NOMEM, c->where);
 	if (r == 0 && (new_charset || new_cte))
-		r = scrub_set_content(c, hs, he, new_charset, new_cte, NULL, 0,
+		r = scrub_set_content(c, hs, he, new_charset,
+		    new_cte ? new_cte : codec_cte_name(cte), NULL, 0,
 		    message_block);
 	if (r == 0)
 		r = scrub_edit(c, bs, be, body.p ? body.p : "", body.len);

@@ -13,6 +13,8 @@
 #   crlf             every line of OUT ends in CRLF
 #   max-line: N      no line of OUT is longer than N octets (without EOL)
 #   quarantined      (exit 65) Q holds the input, byte-identical
+# Every case that exits 0 is also scrubbed a second time: that must exit 0
+# and give OUT back byte for byte (idempotence).
 # The decoded text (tests/golden/textdump.py, Python's email package) has
 # encoded words, transfer encodings and charsets undone and HTML reduced to
 # text, so "absent" sees through QP soft breaks, base64 and entities.
@@ -92,6 +94,13 @@ check_case() {
 		esac
 	done <"$exp"
 	if [ "$rc" -eq 0 ]; then
+		# every output scrubs again to itself (redaction is idempotent)
+		if ! timeout "$timeout_s" "$bin" scrub --quiet "${conf[@]}" \
+			--quarantine "$w/q2" -o "$w/out2" "$w/out" >/dev/null 2>"$w/stderr2"; then
+			echo "  $name: scrubbing the output again failed: $(head -c 200 "$w/stderr2")"; ok=1
+		elif ! cmp -s "$w/out" "$w/out2"; then
+			echo "  $name: scrubbing the output again changed it (not idempotent)"; ok=1
+		fi
 		if [ "$update" -eq 1 ]; then
 			cp "$w/out" "$here/$name.out"
 		elif [ -f "$here/$name.out" ] && ! cmp -s "$here/$name.out" "$w/out"; then
