@@ -24,6 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 case $SG in *asan*) PORT_BASE=31500 ;; *) PORT_BASE=31000 ;; esac
+PORT_BASE=$((PORT_BASE + ${TEST_PORT_OFFSET:-0}))
 port() { echo $((PORT_BASE + $1)); }
 
 write_conf() {
