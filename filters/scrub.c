@@ -160,8 +160,13 @@ scrub_ct_line_is_structural(const char *line, size_t len)
 }
 
 /* scrub_line_has_bad_boundary - a boundary parameter libetpan 1.9.4
- * mishandles: empty, unterminated, longer than 200 octets, or quoted with
- * a backslash or quote inside (boundary="\"" underflows its extractor) */
+ * mishandles: quoted and empty or unterminated, longer than 200 octets,
+ * or quoted with a backslash or quote inside (boundary="\"" underflows
+ * its extractor).  An empty unquoted value is no parameter for libetpan
+ * and harmless; it must pass, because a quoted-printable body line
+ * "Content-Type: ...; boundary=" ending in a soft line break is one (the
+ * line is checked wherever it is: a re-encoded body that failed the
+ * second scrub, found by fuzz_scrub). */
 int
 scrub_line_has_bad_boundary(const char *line, size_t len)
 {
@@ -185,7 +190,7 @@ scrub_line_has_bad_boundary(const char *line, size_t len)
 	}
 	for (q = b; q < end && !strchr(" \t\r\n;", *q); q++)
 		;
-	return q == b || q - b > 200;
+	return q - b > 200;
 }
 
 /* prescreen - bounds libetpan relies on us to check: message size, line
@@ -283,7 +288,8 @@ header_stop(struct scrub_ctx *c, const struct mailmime *child,
 	} else {
 		return he;
 	}
-	if (bs <= hs || bs >= he)
+	/* bs == hs: not even the first line is a field, the header is empty */
+	if (bs < hs || bs >= he)
 		return he;
 	/* a field libetpan did not take (the last one, unterminated) stays
 	 * where it is; a line that is no field gets the empty line */
