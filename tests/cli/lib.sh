@@ -40,6 +40,22 @@ nothing_left() {
 }
 done_() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; exit $?; }
 
+# wait_for SECONDS CMD... - poll CMD every 0.1 s until it succeeds; 1 when
+# SECONDS pass first
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# listening PORT - something accepts connections on 127.0.0.1:PORT
+listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null; }
+
 # msg FILE SUBJECT BODY: one small message
 msg() { printf 'From: Ann <ann@example.org>\nTo: help@example.net\nSubject: %s\nMessage-ID: <%s@test>\n\n%s\n' "$2" "$2" "$3" > "$1"; }
 # nested FILE: a message nested two multipart levels deep

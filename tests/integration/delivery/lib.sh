@@ -44,18 +44,6 @@ CONF
 
 inject() { python3 "$HERE/inject.py" "$T/spool" "$@"; }
 
-wait_for() {
-	local secs=$1 i=0
-	shift
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt $((secs * 10)) ] && return 1
-		sleep 0.1
-	done
-}
-
-listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()"; }
-
 start_sink() {
 	local name=$1 p=$2
 	shift 2

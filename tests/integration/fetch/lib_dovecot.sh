@@ -144,14 +144,3 @@ msg() {
 		"$2" "$2" "${3:-Please call me at +44 20 7946 0958 or mail ann.private@example.org.}" >"$1"
 }
 
-# wait_for SECONDS CMD... - poll until CMD succeeds
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}

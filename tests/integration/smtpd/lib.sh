@@ -53,18 +53,6 @@ ${4:-next_hop = maildir:$T/Maildir}
 CONF
 }
 
-wait_for() {
-	local secs=$1 i=0
-	shift
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt $((secs * 10)) ] && return 1
-		sleep 0.1
-	done
-}
-
-listening() { python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()"; }
-
 # start_gw CONF PORT - start, wait for the port
 start_gw() {
 	"$SG" serve -c "$1" >>"$T/gw.log" 2>&1 &
