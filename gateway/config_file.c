@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,14 +114,40 @@ key_decode(unsigned char *key, size_t keymax, size_t *keylen_r,
 	return 0;
 }
 
-/* key_create - a new key file: random bytes, hex, mode 0600, O_EXCL */
+/* key_sync_dir - fsync the directory holding path, so the new name
+ * outlives a crash (a lost key would change every pseudonym) */
+static void
+key_sync_dir(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return;
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	(void)fsync(fd);
+	close(fd);
+}
+
+/* key_create - a new key file: random bytes, hex, mode 0600.  Written
+ * whole to a temporary name, fsynced, then linked into place: link(2)
+ * fails with EEXIST when another process won the race, and no reader
+ * (a qmgr or worker starting at the same moment) nor a kill -9 half way
+ * can ever leave an empty or short key at path. */
 static int
 key_create(const char *path)
 {
 	unsigned char raw[KEY_NEW_BYTES];
 	char hex[2 * KEY_NEW_BYTES + 2];
-	int fd, rc = -1;
+	char tmp[PATH_MAX];
+	int fd, rc = -1, saved;
 
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		errno = EIO;
 		return -1;
@@ -129,7 +156,8 @@ key_create(const char *path)
 		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
 	hex[2 * KEY_NEW_BYTES] = '\n';
 	hex[2 * KEY_NEW_BYTES + 1] = '\0';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	(void)unlink(tmp);	/* left by a killed process with our pid */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (fd >= 0) {
 		if (write(fd, hex, sizeof(hex) - 1) == (ssize_t)sizeof(hex) - 1 &&
@@ -137,8 +165,13 @@ key_create(const char *path)
 			rc = 0;
 		if (close(fd) < 0)
 			rc = -1;
-		if (rc < 0)
-			unlink(path);
+		if (rc == 0 && link(tmp, path) < 0)
+			rc = -1;
+		saved = errno;
+		(void)unlink(tmp);
+		if (rc == 0)
+			key_sync_dir(path);
+		errno = saved;
 	}
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(hex, sizeof(hex));

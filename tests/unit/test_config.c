@@ -2,11 +2,13 @@
  * values with their line numbers, the dump round trip, the example file,
  * regex errors located through scrub_policy_create, the pseudonym key file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -397,6 +399,78 @@ test_key_file(void)
 	rmdir(dir);
 }
 
+/* test_key_race - processes that start together (serve's qmgr and pool,
+ * fetch and its qmgr) all create the missing key at once: every one must
+ * load it, all the same key, and no temporary file is left behind */
+static void
+test_key_race(void)
+{
+	enum { ROUNDS = 40, PROCS = 8 };
+	int failed = 0, leftover = 0;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		char dir[] = "/tmp/test_config.XXXXXX", conf[128];
+		int go[2], res[2];
+		pid_t pids[PROCS];
+		unsigned char keys[PROCS][32];
+		DIR *d;
+		struct dirent *e;
+
+		if (mkdtemp(dir) == NULL || pipe(go) < 0 || pipe(res) < 0)
+			return;
+		snprintf(conf, sizeof(conf), "%s/s.conf", dir);
+		write_file(conf, "[scrub]\nstrategy = pseudonym\n", 0644);
+		for (int i = 0; i < PROCS; i++) {
+			if ((pids[i] = fork()) == 0) {
+				struct config c;
+				unsigned char k[33];
+				char x;
+
+				close(go[1]);
+				(void)read(go[0], &x, 1);	/* all start at once */
+				config_init(&c);
+				k[0] = config_load(&c, conf) == 0 && c.spec.keylen == 32;
+				memcpy(k + 1, c.spec.key, 32);
+				(void)write(res[1], k, sizeof(k));
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(go[1]);	/* the start signal: EOF for every child */
+		for (int i = 0; i < PROCS; i++) {
+			unsigned char k[33];
+
+			if (read(res[0], k, sizeof(k)) != (ssize_t)sizeof(k) || !k[0])
+				failed++;
+			else
+				memcpy(keys[i], k + 1, 32);
+			if (i > 0 && memcmp(keys[i], keys[0], 32) != 0)
+				failed++;
+		}
+		for (int i = 0; i < PROCS; i++)
+			waitpid(pids[i], NULL, 0);
+		close(res[0]);
+		close(res[1]);
+		if ((d = opendir(dir)) != NULL) {
+			while ((e = readdir(d)) != NULL) {
+				char p[300];
+
+				if (strstr(e->d_name, ".tmp."))
+					leftover++;
+				if (e->d_name[0] != '.') {
+					snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+					unlink(p);
+				}
+			}
+			closedir(d);
+		}
+		rmdir(dir);
+	}
+	CHECK_MSG(failed == 0, "%d of %d loads failed or disagreed", failed,
+	    ROUNDS * PROCS);
+	CHECK(leftover == 0);
+}
+
 static void
 test_docs(void)
 {
@@ -418,6 +492,7 @@ main(void)
 	test_errors();
 	test_syntax();
 	test_regex_errors();
+	test_key_race();
 	test_key_file();
 	test_docs();
 	return harness_done();
