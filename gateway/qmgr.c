@@ -321,7 +321,7 @@ finish(const struct config *c, struct spool *s, struct spool_entry *e,
 			log_msg(LOG_LVL_INFO, "%s: moved to dead/", e->id);
 		record_ticket(c, e->env.store_msg, "dead", e->last_error);
 	} else {			/* all sent */
-		if (spool_remove(s, e->id) < 0 && errno != ENOENT)
+		if (spool_delivered(s, e->id) < 0 && errno != ENOENT)
 			log_msg(LOG_LVL_ERR, "%s: spool remove: %s", e->id,
 			    strerror(errno));
 		else

@@ -3,11 +3,14 @@
  *
  * Pool: a job queue under one mutex, N slot threads.  Each slot owns a
  * scrub worker process (worker.h: a blocking call with its own time
- * budget, hence a thread per slot), a spool handle and a ticket store
- * handle (SQLite connections are not shared between threads).  A slot
- * whose worker was made for an older generation makes a new one when it
- * meets a job of a newer generation.  Finished jobs go to a done list
- * and an eventfd wakes the event loop.
+ * budget, hence a thread per slot) and a ticket store handle (SQLite
+ * connections are not shared between threads; the slots take turns at
+ * ticket_apply under one mutex).  A slot whose worker was made for an
+ * older generation makes a new one when it meets a job of a newer
+ * generation.  A scrubbed message goes on to the spool queue, where
+ * SPOOL_THREADS threads, each with its own spool handle, run spool_put
+ * (see "the pool" below).  Finished jobs go to a done list and an
+ * eventfd wakes the event loop.
  *
  * The unscrubbed message lives only in memory (job->msg, the staging
  * buffer, the worker's pipes) and is wiped when freed; it reaches a disk
@@ -43,6 +46,10 @@
 #define MAX_FIELDS 20000
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
+/* one ticket_apply at a time: the slots' SQLite connections would
+ * otherwise meet as SQLITE_BUSY and sleep in SQLite's busy handler
+ * (1, 2, 5, 10 ... ms), where a mutex hands over at once */
+static pthread_mutex_t ticket_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- generations ---------------------------------------------------- */
 
@@ -486,19 +493,21 @@ scrub_failed(struct smtpd_job *j, const struct scrub_result *res)
 	set_reply(j, "554 5.6.0 Message rejected: %s", ei->text);
 }
 
-/* smtpd_process - see smtpd.h */
-void
-smtpd_process(struct smtpd_job *j, struct worker *w, struct spool *sp,
-    struct ticket_ctx *t)
+/* scrub_step - everything before the spool: control fields, loop
+ * check, scrub, Cc/Bcc envelope recipients, ticket, Received + trace
+ * field into out.  1: out is ready for the spool; 0: j->reply is the
+ * final reply */
+static int
+scrub_step(struct smtpd_job *j, struct worker *w, struct ticket_ctx *t,
+    struct buf *out)
 {
 	struct scrub_result res;
-	struct buf in, out;
+	struct buf in;
 	char err[300];
 	unsigned hops;
-	int removed;
+	int trc = -1, ready = 0;
 
 	buf_init(&in, 0);
-	buf_init(&out, 0);
 	scrub_result_init(&res);
 	if (prepare(j, &in, &hops) < 0)
 		goto done;
@@ -512,7 +521,7 @@ smtpd_process(struct smtpd_job *j, struct worker *w, struct spool *sp,
 		scrub_failed(j, &res);
 		goto done;
 	}
-	if ((removed = strip_rcpts(j, in.p ? in.p : "", in.len)) < 0) {
+	if (strip_rcpts(j, in.p ? in.p : "", in.len) < 0) {
 		set_reply(j, "451 4.3.0 Error: out of memory");
 		goto done;
 	}
@@ -525,34 +534,79 @@ smtpd_process(struct smtpd_job *j, struct worker *w, struct spool *sp,
 	}
 	/* no store handle (it could not be opened): the route's profile
 	 * and the ticket cannot be applied, so the message waits */
-	if (t == NULL || ticket_apply(t, &j->env, &res, &res.out, err,
-	    sizeof(err)) < 0) {
+	if (t != NULL) {
+		pthread_mutex_lock(&ticket_lock);
+		trc = ticket_apply(t, &j->env, &res, &res.out, err,
+		    sizeof(err));
+		pthread_mutex_unlock(&ticket_lock);
+	}
+	if (trc < 0) {
 		if (t != NULL)
 			log_msg(LOG_LVL_WARN, "ticket store: %s", err);
 		set_reply(j, "451 4.3.0 Error: ticket store not available");
 		goto done;
 	}
-	if (trace_fields(j, &out) < 0 || buf_append(&out, res.out.p ?
+	if (trc == 1) {		/* an auto-reply, [store] auto_replies = drop */
+		log_msg(LOG_LVL_INFO, "discard: auto-reply (auto_replies = drop)");
+		set_reply(j, "250 2.0.0 Ok: discarded, auto-reply");
+		goto done;
+	}
+	if (trace_fields(j, out) < 0 || buf_append(out, res.out.p ?
 	    res.out.p : "", res.out.len) < 0) {
 		set_reply(j, "451 4.3.0 Error: out of memory");
 		goto done;
 	}
-	if (spool_put(sp, &j->env, out.p, out.len, j->qid) < 0) {
-		log_msg(LOG_LVL_ERR, "spool: cannot store message: %s",
-		    strerror(errno));
-		j->qid[0] = '\0';
-		set_reply(j, "451 4.3.0 Error: queue file write error");
-		goto done;
-	}
-	j->out_len = out.len;
-	set_reply(j, "250 2.0.0 Ok: queued as %s", j->qid);
+	ready = 1;
 done:
 	buf_free_clean(&in);
-	buf_free(&out);
 	scrub_result_free(&res);
+	return ready;
+}
+
+/* spool_step - spool_put (write, fsync, rename, fsync queue/) and the
+ * reply: 250 with the queue id only once it returned 0 */
+static void
+spool_step(struct smtpd_job *j, struct spool *sp, const struct buf *out)
+{
+	if (sp == NULL || spool_put(sp, &j->env, out->p ? out->p : "",
+	    out->len, j->qid) < 0) {
+		if (sp != NULL)
+			log_msg(LOG_LVL_ERR, "spool: cannot store message: %s",
+			    strerror(errno));
+		j->qid[0] = '\0';
+		set_reply(j, "451 4.3.0 Error: queue file write error");
+		return;
+	}
+	j->out_len = out->len;
+	set_reply(j, "250 2.0.0 Ok: queued as %s", j->qid);
+}
+
+/* smtpd_process - see smtpd.h */
+void
+smtpd_process(struct smtpd_job *j, struct worker *w, struct spool *sp,
+    struct ticket_ctx *t)
+{
+	struct buf out;
+
+	buf_init(&out, 0);
+	if (scrub_step(j, w, t, &out))
+		spool_step(j, sp, &out);
+	buf_free(&out);
 }
 
 /* ---- the pool -------------------------------------------------------- */
+
+/*
+ * Two stages.  A slot (thread + scrub worker + store handle) runs
+ * scrub_step, which is CPU work; a message ready for the spool then goes
+ * to the spool queue, where one of SPOOL_THREADS threads runs spool_step,
+ * which is mostly waiting for the disk.  So the fsyncs of many messages
+ * are in flight at once (the block layer merges their cache flushes, and
+ * spool.c shares the fsyncs of queue/ between them) while the slots go
+ * on scrubbing, and the number of messages waiting on the disk is not
+ * bounded by the number of worker processes.
+ */
+#define SPOOL_THREADS 32
 
 struct slot {
 	struct smtpd_pool *pool;
@@ -560,19 +614,36 @@ struct slot {
 	int started;
 	struct smtpd_gen *gen;		/* what the worker was made for */
 	struct worker *w;
-	struct spool *sp;
 	struct ticket_ctx *t;
+};
+
+struct spooler {
+	struct smtpd_pool *pool;
+	pthread_t th;
+	int started;
+	struct smtpd_gen *gen;		/* what sp was opened for */
+	struct spool *sp;
+};
+
+/* a message between its slot and its spool thread */
+struct staged {
+	struct staged *next;
+	struct smtpd_job *j;
+	struct buf out;			/* the scrubbed message to spool */
 };
 
 struct smtpd_pool {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;			/* a job is waiting */
+	pthread_cond_t scv;			/* a staged message is waiting */
 	struct smtpd_job *q, **qtail;		/* waiting */
+	struct staged *sq, **sqtail;		/* waiting for the spool */
 	struct smtpd_job *done, **dtail;	/* finished */
 	unsigned busy;
-	int stop;
+	int stop, sstop;
 	int efd;
 	unsigned nslots;
+	struct spooler spoolers[SPOOL_THREADS];
 	struct slot slots[];
 };
 
@@ -594,12 +665,11 @@ smtpd_job_free(struct smtpd_job **jp)
 	*jp = NULL;
 }
 
-/* slot_close - the slot's worker, spool and store handles */
+/* slot_close - the slot's worker and store handle */
 static void
 slot_close(struct slot *s)
 {
 	worker_destroy(&s->w);
-	spool_close(&s->sp);
 	ticket_close(&s->t);
 	smtpd_gen_unref(&s->gen);
 }
@@ -609,18 +679,20 @@ slot_close(struct slot *s)
 static void
 slot_store(struct slot *s)
 {
-	char err[300];
+	if (s->t == NULL) {
+		char err[300];
 
-	if ((s->t = ticket_open(&s->gen->cfg, err, sizeof(err))) == NULL)
-		log_msg(LOG_LVL_ERR, "ticket store not available: %s", err);
+		if ((s->t = ticket_open(&s->gen->cfg, err, sizeof(err))) == NULL)
+			log_msg(LOG_LVL_ERR, "ticket store not available: %s",
+			    err);
+	}
 }
 
-/* slot_open - worker, spool and store for generation g; the worker is
- * started at once when warm (so it forks before any thread exists) */
+/* slot_open - worker and store for generation g; the worker is started
+ * at once when warm (so it forks before any thread exists) */
 static int
 slot_open(struct slot *s, struct smtpd_gen *g, int warm)
 {
-	char err[300];
 	struct scrub_result r;
 
 	slot_close(s);
@@ -628,10 +700,6 @@ slot_open(struct slot *s, struct smtpd_gen *g, int warm)
 	s->gen = g;
 	if ((s->w = worker_create(g->policy, 0, NULL, 0)) == NULL)
 		return -1;
-	if ((s->sp = spool_open(g->spool_dir, err, sizeof(err))) == NULL) {
-		log_msg(LOG_LVL_ERR, "%s", err);
-		return -1;
-	}
 	slot_store(s);
 	if (warm) {
 		static const char probe[] = "Subject: x\r\n\r\nx\r\n";
@@ -643,16 +711,49 @@ slot_open(struct slot *s, struct smtpd_gen *g, int warm)
 	return 0;
 }
 
+/* spooler_open - the spool handle of generation g's spool directory */
+static int
+spooler_open(struct spooler *sp, struct smtpd_gen *g)
+{
+	char err[300];
+
+	spool_close(&sp->sp);
+	smtpd_gen_unref(&sp->gen);
+	smtpd_gen_ref(g);
+	sp->gen = g;
+	if ((sp->sp = spool_open(g->spool_dir, err, sizeof(err))) == NULL) {
+		log_msg(LOG_LVL_ERR, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* pool_finish - hand a finished job to the event loop */
+static void
+pool_finish(struct smtpd_pool *p, struct smtpd_job *j)
+{
+	uint64_t one = 1;
+
+	j->next = NULL;
+	pthread_mutex_lock(&p->mu);
+	*p->dtail = j;
+	p->dtail = &j->next;
+	pthread_mutex_unlock(&p->mu);
+	if (write(p->efd, &one, sizeof(one)) < 0) {
+		/* an eventfd counter cannot overflow here */
+	}
+}
+
 /* slot_main - take jobs until told to stop and the queue is empty */
 static void *
 slot_main(void *arg)
 {
 	struct slot *s = arg;
 	struct smtpd_pool *p = s->pool;
-	uint64_t one = 1;
 
 	for (;;) {
 		struct smtpd_job *j;
+		struct staged *st;
 
 		pthread_mutex_lock(&p->mu);
 		while (p->q == NULL && !p->stop)
@@ -668,19 +769,64 @@ slot_main(void *arg)
 		j->next = NULL;
 		if (j->gen == s->gen && s->t == NULL)
 			slot_store(s);	/* it failed before: try again */
-		if (j->gen != s->gen && slot_open(s, j->gen, 0) < 0)
+		if (j->gen != s->gen && slot_open(s, j->gen, 0) < 0) {
 			set_reply(j, "451 4.3.0 Error: scrub worker not "
 			    "available");
-		else
-			smtpd_process(j, s->w, s->sp, s->t);
+			pool_finish(p, j);
+			continue;
+		}
+		if ((st = calloc(1, sizeof(*st))) == NULL) {
+			set_reply(j, "451 4.3.0 Error: out of memory");
+			pool_finish(p, j);
+			continue;
+		}
+		buf_init(&st->out, 0);
+		if (!scrub_step(j, s->w, s->t, &st->out)) {
+			buf_free(&st->out);
+			free(st);
+			pool_finish(p, j);
+			continue;
+		}
+		st->j = j;
+		pthread_mutex_lock(&p->mu);
+		*p->sqtail = st;
+		p->sqtail = &st->next;
+		pthread_cond_signal(&p->scv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* spooler_main - spool staged messages until told to stop and none is
+ * left */
+static void *
+spooler_main(void *arg)
+{
+	struct spooler *sp = arg;
+	struct smtpd_pool *p = sp->pool;
+
+	for (;;) {
+		struct staged *st;
+		struct smtpd_job *j;
 
 		pthread_mutex_lock(&p->mu);
-		*p->dtail = j;
-		p->dtail = &j->next;
-		pthread_mutex_unlock(&p->mu);
-		if (write(p->efd, &one, sizeof(one)) < 0) {
-			/* an eventfd counter cannot overflow here */
+		while (p->sq == NULL && !p->sstop)
+			pthread_cond_wait(&p->scv, &p->mu);
+		if ((st = p->sq) == NULL) {
+			pthread_mutex_unlock(&p->mu);
+			break;
 		}
+		if ((p->sq = st->next) == NULL)
+			p->sqtail = &p->sq;
+		pthread_mutex_unlock(&p->mu);
+
+		j = st->j;
+		if (j->gen != sp->gen || sp->sp == NULL)
+			(void)spooler_open(sp, j->gen);	/* NULL: 451 */
+		spool_step(j, sp->sp, &st->out);
+		buf_free(&st->out);
+		free(st);
+		pool_finish(p, j);
 	}
 	return NULL;
 }
@@ -691,12 +837,15 @@ smtpd_pool_create(struct smtpd_gen *gen, unsigned nslots, int *notify_fd_r)
 {
 	struct smtpd_pool *p = calloc(1, sizeof(*p) + nslots *
 	    sizeof(struct slot));
+	pthread_attr_t small;
 
 	if (p == NULL)
 		return NULL;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->scv, NULL);
 	p->qtail = &p->q;
+	p->sqtail = &p->sq;
 	p->dtail = &p->done;
 	p->nslots = nslots;
 	p->efd = -1;
@@ -707,12 +856,32 @@ smtpd_pool_create(struct smtpd_gen *gen, unsigned nslots, int *notify_fd_r)
 		if (slot_open(&p->slots[i], gen, 1) < 0)
 			goto fail;
 	}
+	for (unsigned i = 0; i < SPOOL_THREADS; i++) {
+		p->spoolers[i].pool = p;
+		if (spooler_open(&p->spoolers[i], gen) < 0)
+			goto fail;
+	}
 	for (unsigned i = 0; i < nslots; i++) {
 		if (pthread_create(&p->slots[i].th, NULL, slot_main,
 		    &p->slots[i]) != 0)
 			goto fail;
 		p->slots[i].started = 1;
+		(void)pthread_setname_np(p->slots[i].th, "scrub-slot");
 	}
+	/* a spool thread needs little stack: spool_put keeps its buffers
+	 * on the heap */
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 256 * 1024);
+	for (unsigned i = 0; i < SPOOL_THREADS; i++) {
+		if (pthread_create(&p->spoolers[i].th, &small, spooler_main,
+		    &p->spoolers[i]) != 0) {
+			pthread_attr_destroy(&small);
+			goto fail;
+		}
+		p->spoolers[i].started = 1;
+		(void)pthread_setname_np(p->spoolers[i].th, "spool");
+	}
+	pthread_attr_destroy(&small);
 	*notify_fd_r = p->efd;
 	return p;
 fail:
@@ -767,7 +936,8 @@ smtpd_pool_busy(struct smtpd_pool *p)
 	return n;
 }
 
-/* smtpd_pool_destroy - drain, join, free */
+/* smtpd_pool_destroy - drain, join, free: the slots first (they feed
+ * the spool queue), then the spool threads */
 void
 smtpd_pool_destroy(struct smtpd_pool **pp)
 {
@@ -785,6 +955,16 @@ smtpd_pool_destroy(struct smtpd_pool **pp)
 			pthread_join(p->slots[i].th, NULL);
 		slot_close(&p->slots[i]);
 	}
+	pthread_mutex_lock(&p->mu);
+	p->sstop = 1;
+	pthread_cond_broadcast(&p->scv);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; i < SPOOL_THREADS; i++) {
+		if (p->spoolers[i].started)
+			pthread_join(p->spoolers[i].th, NULL);
+		spool_close(&p->spoolers[i].sp);
+		smtpd_gen_unref(&p->spoolers[i].gen);
+	}
 	while ((j = p->done) != NULL) {
 		p->done = j->next;
 		smtpd_job_free(&j);
@@ -793,6 +973,7 @@ smtpd_pool_destroy(struct smtpd_pool **pp)
 		close(p->efd);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->scv);
 	free(p);
 	*pp = NULL;
 }

@@ -26,6 +26,19 @@
  * The queue id: seconds (8 hex), microseconds (5 hex), pid (6 hex) and a
  * per-process counter (3 hex), upper-case, so ids sort by arrival and two
  * processes never clash; RENAME_NOREPLACE guards against the impossible.
+ *
+ * Group commit of the directory fsync.  An fsync of queue/ makes durable
+ * every rename into it that finished before the fsync started, so the
+ * threads of one process that put at the same time need not each fsync
+ * it: the handles of one queue directory (by device and inode) share a
+ * struct dirsync, which numbers its fsync rounds.  A writer whose rename
+ * has finished needs round started + 1 (the next one to start, which
+ * starts after its rename); it runs that round itself when none is
+ * running, else it waits for the running one to end and looks again.  It
+ * returns only when a round it needs, or a later one, has ended, so
+ * spool_put still returns 0 only after its rename was fsynced.  A round
+ * that fails fails every writer waiting for it or for an earlier one.
+ * Other processes (the queue manager, fetch) keep their own fsyncs.
  */
 #include "spool.h"
 
@@ -33,6 +46,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +65,30 @@
 #define SPOOL_RCPT_MAX 100000
 #define SPOOL_TMP_AGE (3600)		/* stale tmp/ files are removed */
 
+/* the directory fsyncs of one queue directory, shared by the handles of
+ * this process (see above); all fields under dirsync_lock */
+struct dirsync {
+	struct dirsync *next;
+	dev_t dev;
+	ino_t ino;
+	unsigned refs;
+	pthread_cond_t cv;		/* a round ended */
+	uint64_t started, done;		/* rounds started, ended */
+	uint64_t failed;		/* the last round that failed, 0 none */
+	int failed_errno;
+	int running;
+};
+
 struct spool {
 	char *dir;
 	int tmpfd, queuefd, deadfd;	/* directory descriptors */
-	unsigned counter;
+	struct dirsync *ds;		/* NULL: fsync alone */
 };
+
+static pthread_mutex_t dirsync_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dirsync *dirsyncs;
+static pthread_once_t dirsync_once = PTHREAD_ONCE_INIT;
+static unsigned id_counter;	/* atomic: handles may share a process */
 
 /* fsync_dirfd - fsync a directory; file systems that refuse it are fine */
 static int
@@ -63,6 +97,126 @@ fsync_dirfd(int fd)
 	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
 		return -1;
 	return 0;
+}
+
+/* dirsync_prefork, dirsync_postfork, dirsync_child - a fork never copies
+ * the lock held, and the child forgets rounds other threads were running */
+static void
+dirsync_prefork(void)
+{
+	pthread_mutex_lock(&dirsync_lock);
+}
+
+static void
+dirsync_postfork(void)
+{
+	pthread_mutex_unlock(&dirsync_lock);
+}
+
+static void
+dirsync_child(void)
+{
+	for (struct dirsync *d = dirsyncs; d != NULL; d = d->next) {
+		d->running = 0;
+		d->done = d->started;
+		pthread_cond_init(&d->cv, NULL);
+	}
+	pthread_mutex_unlock(&dirsync_lock);
+}
+
+/* dirsync_init - once per process */
+static void
+dirsync_init(void)
+{
+	(void)pthread_atfork(dirsync_prefork, dirsync_postfork,
+	    dirsync_child);
+}
+
+/* dirsync_get - the shared state of directory fd, made on first use;
+ * NULL (out of memory, fstat failed): the handle fsyncs alone */
+static struct dirsync *
+dirsync_get(int fd)
+{
+	struct dirsync *d;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	pthread_once(&dirsync_once, dirsync_init);
+	pthread_mutex_lock(&dirsync_lock);
+	for (d = dirsyncs; d != NULL; d = d->next)
+		if (d->dev == st.st_dev && d->ino == st.st_ino)
+			break;
+	if (d == NULL && (d = calloc(1, sizeof(*d))) != NULL) {
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+		pthread_cond_init(&d->cv, NULL);
+		d->next = dirsyncs;
+		dirsyncs = d;
+	}
+	if (d != NULL)
+		d->refs++;
+	pthread_mutex_unlock(&dirsync_lock);
+	return d;
+}
+
+/* dirsync_put - drop a reference; the last one frees */
+static void
+dirsync_put(struct dirsync *d)
+{
+	struct dirsync **pp;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&dirsync_lock);
+	if (--d->refs == 0) {
+		for (pp = &dirsyncs; *pp != d; pp = &(*pp)->next)
+			;
+		*pp = d->next;
+		pthread_cond_destroy(&d->cv);
+		free(d);
+	}
+	pthread_mutex_unlock(&dirsync_lock);
+}
+
+/* sync_queue - make every rename into queue/ finished so far durable:
+ * one fsync round that started after it, run here or by another thread */
+static int
+sync_queue(struct spool *s)
+{
+	struct dirsync *d = s->ds;
+	uint64_t need, round;
+	int rc, saved;
+
+	if (d == NULL)
+		return fsync_dirfd(s->queuefd);
+	pthread_mutex_lock(&dirsync_lock);
+	need = d->started + 1;	/* the next round starts after our rename */
+	while (d->done < need) {
+		if (d->running) {
+			pthread_cond_wait(&d->cv, &dirsync_lock);
+			continue;
+		}
+		d->running = 1;
+		round = ++d->started;
+		pthread_mutex_unlock(&dirsync_lock);
+		rc = fsync_dirfd(s->queuefd);
+		saved = errno;
+		pthread_mutex_lock(&dirsync_lock);
+		d->running = 0;
+		d->done = round;
+		if (rc < 0) {
+			d->failed = round;
+			d->failed_errno = saved;
+		}
+		pthread_cond_broadcast(&d->cv);
+	}
+	rc = d->failed >= need ? -1 : 0;
+	saved = d->failed_errno;
+	pthread_mutex_unlock(&dirsync_lock);
+	if (rc < 0)
+		errno = saved;
+	return rc;
 }
 
 /* open_subdir - mkdir (0700) if missing, then open it */
@@ -128,6 +282,7 @@ spool_open(const char *dir, char *err, size_t errlen)
 		goto fail;
 	}
 	close(top);
+	s->ds = dirsync_get(s->queuefd);
 	clean_tmp(s);
 	return s;
 fail:
@@ -151,6 +306,7 @@ spool_close(struct spool **sp)
 		close(s->queuefd);
 	if (s->deadfd >= 0)
 		close(s->deadfd);
+	dirsync_put(s->ds);
 	free(s->dir);
 	free(s);
 	*sp = NULL;
@@ -172,7 +328,8 @@ new_id(struct spool *s, char id[SPOOL_ID_MAX])
 	gettimeofday(&tv, NULL);
 	snprintf(id, SPOOL_ID_MAX, "%08" PRIX64 "%05lX%06lX%03X",
 	    (uint64_t)tv.tv_sec & 0xffffffffu, (unsigned long)tv.tv_usec,
-	    (unsigned long)getpid() & 0xffffffUL, s->counter++ & 0xfffu);
+	    (unsigned long)getpid() & 0xffffffUL, __atomic_fetch_add(
+	    &id_counter, 1, __ATOMIC_RELAXED) & 0xfffu);
 }
 
 /* safe_addr - an address may go into a line as it is */
@@ -278,7 +435,7 @@ commit(struct spool *s, int fd, const char *tmp, const char *id, int replace)
 		rc = renameat2(s->tmpfd, tmp, s->queuefd, id, RENAME_NOREPLACE);
 	if (rc < 0)
 		return -1;
-	return fsync_dirfd(s->queuefd);
+	return sync_queue(s);
 }
 
 /* write_file - block + message (or the old file's body) durably */
@@ -645,17 +802,25 @@ spool_update(struct spool *s, const struct spool_entry *e)
 	return rc;
 }
 
-/* spool_remove - after the next hop said 250 for every recipient */
+/* spool_remove - remove durably (queue delete) */
 int
 spool_remove(struct spool *s, const char *id)
+{
+	if (spool_delivered(s, id) < 0)
+		return -1;
+	return sync_queue(s);
+}
+
+/* spool_delivered - remove after the next hop said 250 for every
+ * recipient; not synced (see spool.h) */
+int
+spool_delivered(struct spool *s, const char *id)
 {
 	if (!valid_id(id)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (unlinkat(s->queuefd, id, 0) < 0)
-		return -1;
-	return fsync_dirfd(s->queuefd);
+	return unlinkat(s->queuefd, id, 0);
 }
 
 /* spool_dead - move to dead/ */

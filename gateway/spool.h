@@ -11,7 +11,10 @@
  * spool_put writes tmp/ID, fsyncs the file, renames it into queue/ and
  * fsyncs queue/: when it returns 0 the message survives kill -9 and a
  * power cut, and only then may a door acknowledge it (250, exit 0, IMAP
- * flag).  The envelope block records sender, recipients, route, arrival
+ * flag).  Threads may call it at once, on one handle or on several: the
+ * handles of a process share the fsyncs of queue/ (group commit, see
+ * spool.c), so one fsync that started after their renames covers them
+ * all.  The envelope block records sender, recipients, route, arrival
  * time, attempts, next try and last error (pseudonymised or scrubbed:
  * no plain address of a stripped Cc ever reaches the spool).
  */
@@ -56,8 +59,13 @@ int spool_read(struct spool *s, const char *id, struct spool_entry *e,
 /* spool_update - rewrite the envelope block (attempts, next try, error,
  * remaining recipients) durably */
 int spool_update(struct spool *s, const struct spool_entry *e);
-/* spool_remove - after the next hop said 250 for every recipient */
+/* spool_remove - remove durably (an operator's queue delete) */
 int spool_remove(struct spool *s, const char *id);
+/* spool_delivered - remove after the next hop said 250 for every
+ * recipient.  The directory is not fsynced: delivery is at least once,
+ * and a removal lost to a power cut only sends the message again (as
+ * Postfix's queue manager, which unlinks without a sync) */
+int spool_delivered(struct spool *s, const char *id);
 /* spool_dead - move to dead/ */
 int spool_dead(struct spool *s, const char *id);
 

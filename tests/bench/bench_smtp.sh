@@ -10,13 +10,19 @@
 # queue files).  Prints the acceptance rate (messages answered 250 per
 # second, as smtp-source sees it) for both, the ratio, the time until the
 # gateway's queue was empty again, and the 250-after-DATA latency (p50,
-# p99) at 20 sessions measured by a Python client (2,000 messages over 20
-# persistent sessions).  Ports 30900-30909 on 127.0.0.1; everything runs
-# in a temp dir and is stopped by PID at the end.
+# p90, p99, max) at 20 sessions, measured by tests/bench/smtp_lat.c (one
+# thread, one poll loop, 20 persistent sessions, 2,000 messages
+# (BENCH_LAT_MESSAGES), clock from the return of the write of the final
+# ".\r\n" to the reading of the 250 line; the gateway's queue manager
+# delivers meanwhile).  BENCH_PYLAT=1 adds the older Python client (a
+# thread per session) for comparison.  SCRUBGATE_BIN=path times another
+# binary.  Ports 30900-30909 on 127.0.0.1 (BENCH_PORT_BASE moves them);
+# everything runs in a temp dir and is stopped by PID at the end.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-SG=$repo/scrubgate
+SG=${SCRUBGATE_BIN:-$repo/scrubgate}
+case $SG in /*) ;; *) SG=$(pwd)/$SG ;; esac
 N=${BENCH_MESSAGES:-10000}
 SOURCE=/usr/sbin/smtp-source SINK=/usr/sbin/smtp-sink
 for f in "$SG" $SOURCE $SINK /usr/sbin/postfix; do
@@ -26,7 +32,9 @@ ulimit -n 8192 2>/dev/null || true
 T=$(mktemp -d /tmp/scrubgate-bench-smtp.XXXXXX)
 chmod 711 "$T"
 PF=$T/pf
-GWP=30901 PFP=30902 SINKP=30903
+cc -O2 -o "$T/smtp_lat" "$repo/tests/bench/smtp_lat.c" || { echo "bench-smtp: cannot build smtp_lat"; exit 2; }
+PB=${BENCH_PORT_BASE:-30900}
+GWP=$((PB + 1)) PFP=$((PB + 2)) SINKP=$((PB + 3))
 GW_PID= SINK_PID=
 
 cleanup() {
@@ -138,7 +146,7 @@ drained() {
 	echo "$t0 $(now)" | awk '{ printf "%.1f", $2 - $1 }'
 }
 
-echo "bench-smtp: $N messages of 10 KiB per run, fsync on, $(nproc) cores"
+echo "bench-smtp: $SG, $N messages of 10 KiB per run, fsync on, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %14s %14s %8s %16s\n' sessions "scrubgate m/s" "postfix m/s" ratio "gw queue empty"
 for s in 20 100; do
 	t0=$(now)
@@ -149,8 +157,14 @@ for s in 20 100; do
 		"$(echo "$g $p" | awk '{ printf "%.2f", $1 / $2 }')" "$d"
 done
 
-# latency: DATA end -> 250, 20 persistent sessions, 2,000 messages
-python3 - "$GWP" <<'PY'
+# latency: DATA end -> 250, 20 persistent sessions, closed loop
+LN=${BENCH_LAT_MESSAGES:-2000}
+printf '250-after-DATA latency at 20 sessions (smtp_lat): '
+"$T/smtp_lat" 127.0.0.1 $GWP 20 "$LN" 10240
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "${BENCH_PYLAT:-}" ] || exit 0
+# the older client: a Python thread per session (GIL), for comparison
+python3 - "$GWP" "$LN" <<'PY'
 import socket, sys, threading, time
 port = int(sys.argv[1])
 body = b"From: ann@example.net\r\nTo: support@localhost\r\nSubject: lat\r\n\r\n" + \
@@ -166,7 +180,7 @@ def run():
     f = s.makefile("rb")
     reply(f)
     s.sendall(b"EHLO bench\r\n"); reply(f)
-    for _ in range(100):
+    for _ in range(int(sys.argv[2]) // 20):
         s.sendall(b"MAIL FROM:<ann@example.net>\r\nRCPT TO:<support@localhost>\r\nDATA\r\n")
         reply(f); reply(f); reply(f)
         s.sendall(body)
@@ -183,6 +197,6 @@ for t in ts: t.start()
 for t in ts: t.join()
 lat.sort()
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
-print("250-after-DATA latency at 20 sessions (%d messages): p50 %.1f ms, p99 %.1f ms"
+print("250-after-DATA latency at 20 sessions (Python client, %d messages): p50 %.1f ms, p99 %.1f ms"
       % (len(lat), p(0.50), p(0.99)))
 PY

@@ -47,4 +47,22 @@ sent4() { "$SG" tickets show -c gw.conf 100000 | grep -c 'delivery sent' | grep 
 check "the queue manager recorded every delivery" wait_for 20 sent4
 stop_gw
 check "no plain address in the store" sh -c "! grep -aqi 'ann.serve\|support@localhost' tickets.db"
+
+# auto_replies = drop: an auto-reply is answered 250 and not forwarded
+P2=$(port 2)
+write_conf gw2.conf "$P2" "
+[store]
+database = tickets.db
+pseudonym_key = store.key
+auto_replies = drop"
+start_gw gw2.conf "$P2" || { bad "gateway (auto_replies = drop) starts"; done_; }
+mk 5.eml 'Out of office again' 'c5@mail.test' "Auto-Submitted: auto-replied"$'\r\n'"In-Reply-To: <c1@mail.test>"
+mk 6.eml 'Re: Printer on fire' 'c6@mail.test' 'In-Reply-To: <c1@mail.test>'
+run smtp send "$P2" ann.serve@example.net support@localhost 5.eml
+check "auto-reply answered 250, discarded" grep -q '^250 2.0.0 Ok: discarded, auto-reply' .out
+run smtp send "$P2" ann.serve@example.net support@localhost 6.eml
+check "the next message is queued" grep -q '^250 2.0.0 Ok: queued as' .out
+check "the next message is delivered" wait_for 20 delivered 5
+check "the auto-reply is not" sh -c "! grep -lq 'hello from 5.eml' Maildir/new/*"
+stop_gw
 done_
