@@ -161,6 +161,16 @@ const struct cfg_key cfg_keys[] = {
 	  F(server.max_message_size), 0,
 	  "Largest message in bytes, announced with SIZE and enforced "
 	  "(552 5.3.4)." },
+	{ "server", "max_buffered", CT_SIZE, "512m", 64 * 1024, 1ULL << 40,
+	  F(server.max_buffered), 0,
+	  "Message data the server holds in memory at once, across all "
+	  "sessions and the messages waiting to be scrubbed (counted by "
+	  "buffer size; a buffer grows by doubling, so at least twice "
+	  "max_message_size). When it is reached MAIL gets 452 4.3.1 "
+	  "(Insufficient system storage) and a message that cannot grow "
+	  "further is read to its end, dropped and answered 452 4.3.1: the "
+	  "client keeps it and retries. Bounds what max_connections times "
+	  "max_message_size would not." },
 	{ "server", "idle_timeout", CT_DURATION, "5m", 1, 86400,
 	  F(server.idle_timeout), 0,
 	  "A session that sends nothing for this long is closed (421)." },
@@ -177,9 +187,9 @@ const struct cfg_key cfg_keys[] = {
 	{ "server", "scrub_workers", CT_UINT, "8", 1, 64,
 	  F(server.scrub_workers), 0,
 	  "Pool slots: each is a thread with its own scrub worker process "
-	  "and takes one message at a time through scrub, ticket store and "
-	  "the spool's fsyncs. The disk waits dominate, so a few per core "
-	  "(default 8) keep both CPU and disk busy." },
+	  "and takes one message at a time through scrub and ticket store, "
+	  "then hands it to the spool threads, which wait for the fsyncs. "
+	  "The slots do CPU work: a few per core (default 8)." },
 	{ "server", "quarantine", CT_STRING, "", 0, 0, F(server.quarantine), 0,
 	  "Directory (relative to the directory of this file) for messages "
 	  "that fail scrubbing: kept there unscrubbed (mode 0600) and "
@@ -386,6 +396,13 @@ const struct cfg_key cfg_keys[] = {
 	  "or delete (\\Deleted and expunged)." },
 	{ "account", "move_to", CT_STRING, "", 0, 0, AC(move_to), 0,
 	  "Folder for after = move (created when missing)." },
+	{ "account", "first_run", CT_STRING, "unseen", 0, 0, AC(first_run), 0,
+	  "What the account's first run (no state in the ticket store yet) "
+	  "takes from the folder. unseen: only messages without \\Seen; "
+	  "those a person had read before scrubgate was set up stay where "
+	  "they are, unforwarded and untouched whatever after says, and "
+	  "later runs start above the highest UID the first one saw. all: "
+	  "every message, as later runs do." },
 	{ "account", "quarantine_folder", CT_STRING, "Quarantine", 0, 0,
 	  AC(quarantine_folder), 0,
 	  "Folder a message the scrubber rejects is moved to on the server "
@@ -464,6 +481,7 @@ struct cfg_parse {
 	char *base;		/* where row offsets point: c, or the instance */
 	int bad_section;	/* the current section was refused */
 	unsigned char seen[256];		/* scalar rows given */
+	unsigned size_line;	/* [server] max_buffered/max_message_size */
 	unsigned char seen_kind[KIND_BUILTIN_COUNT];
 	unsigned char seen_pat[KIND_CUSTOM_MAX][3];
 };
@@ -1024,6 +1042,9 @@ handler(void *user, const char *section, const char *name, const char *value)
 	}
 	if (s->seen[row]++)
 		return fail(s, "%s given twice in [%.64s]", name, section);
+	if (k->field == F(server.max_buffered) ||
+	    k->field == F(server.max_message_size))
+		s->size_line = s->line;
 	return set_scalar(s, k, value);
 }
 
@@ -1229,6 +1250,20 @@ check_patterns(struct cfg_parse *s)
 	return 1;
 }
 
+/* check_buffered - a message of max_message_size must fit in
+ * max_buffered (its buffer grows by doubling: up to twice its size) */
+static int
+check_buffered(struct cfg_parse *s)
+{
+	const struct server_cfg *sv = &s->c->server;
+
+	if (sv->max_buffered / 2 >= sv->max_message_size)
+		return 1;
+	s->line = s->size_line;
+	return fail(s, "[server] max_buffered (%zu) must be at least twice "
+	    "max_message_size (%zu)", sv->max_buffered, sv->max_message_size);
+}
+
 /* config_parse - apply INI text; name appears in error lines */
 int
 config_parse(struct config *c, const char *name, const char *text,
@@ -1264,5 +1299,7 @@ config_parse(struct config *c, const char *name, const char *text,
 	}
 	if (!s.err_line)
 		check_patterns(&s);
+	if (!s.err_line)
+		check_buffered(&s);
 	return s.err_line ? -1 : 0;
 }

@@ -85,6 +85,7 @@ struct account_cfg {
 	char *recipient;
 	char *after;			/* seen | move | delete */
 	char *move_to;
+	char *first_run;		/* unseen | all: the first pass of a new account */
 	char *quarantine_folder;
 	unsigned long long poll_interval;	/* seconds */
 	int idle;
@@ -108,6 +109,7 @@ struct server_cfg {
 	unsigned max_errors;		/* rejected commands per session */
 	unsigned max_recipients;	/* per message */
 	size_t max_message_size;	/* SIZE */
+	size_t max_buffered;		/* message data held by all sessions */
 	unsigned long long idle_timeout;	/* seconds without a byte */
 	unsigned long long session_timeout;	/* seconds per session */
 	unsigned long long shutdown_timeout;	/* SIGTERM grace, seconds */

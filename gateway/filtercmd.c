@@ -13,7 +13,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "deliver.h"
 #include "header.h"
@@ -36,23 +36,6 @@
 #define OWN_PREFIX "X-Scrubgate-"
 #define SENDMAIL_OUT_MAX 512	/* bytes of sendmail's output kept */
 #define ADDR_MAX 998		/* longest address compared */
-
-/* fail - print the one stderr line Postfix shows, return code */
-static int
-fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int
-fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("scrubgate: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-	return code;
-}
 
 /* filter_read_all - read fd to its end, at most max bytes */
 int
@@ -506,7 +489,7 @@ open_ticket(struct filter_run *r)
 	r->ticket = r->cfg.store.line ? ticket_open(&r->cfg, err,
 	    sizeof(err)) : ticket_open_routes(&r->cfg, err, sizeof(err));
 	if (r->ticket == NULL)
-		return fail(EX_TEMPFAIL, "4.3.0 ticket store: %s", err);
+		return cli_fail(EX_TEMPFAIL, "4.3.0 ticket store: %s", err);
 	return 0;
 }
 
@@ -519,10 +502,10 @@ pick_route(struct filter_run *r)
 	if (name != NULL && *name) {
 		free(r->env.route);
 		if ((r->env.route = strdup(name)) == NULL)
-			return fail(EX_TEMPFAIL, "out of memory");
+			return cli_fail(EX_TEMPFAIL, "out of memory");
 	} else if (ticket_route(r->ticket, &r->env, r->msg.p ? r->msg.p : "",
 	    r->msg.len) < 0) {
-		return fail(EX_TEMPFAIL, "out of memory");
+		return cli_fail(EX_TEMPFAIL, "out of memory");
 	}
 	if ((r->use = ticket_policy(r->ticket, &r->env)) == NULL)
 		r->use = r->policy;
@@ -541,23 +524,23 @@ setup(struct filter_run *r)
 	log_configure(&r->cfg);
 	deliver_setup(&r->cfg);
 	if (envelope_set_sender(&r->env, o->sender) < 0)
-		return fail(EX_TEMPFAIL, "out of memory");
+		return cli_fail(EX_TEMPFAIL, "out of memory");
 	snprintf(r->env.proto, sizeof(r->env.proto), "pipe");
 	for (size_t i = 0; i < o->nrcpts; i++)
 		if (envelope_add_rcpt(&r->env, o->rcpts[i]) < 0)
-			return fail(EX_TEMPFAIL, "out of memory");
+			return cli_fail(EX_TEMPFAIL, "out of memory");
 	buf_init(&r->in, 0);
 	rc = filter_read_all(0, r->cfg.spec.limits.max_message_size, &r->in);
 	if (rc == -2)
-		return fail(EX_DATAERR, "5.3.4 message larger than "
+		return cli_fail(EX_DATAERR, "5.3.4 message larger than "
 		    "max_message_size (%zu bytes)",
 		    r->cfg.spec.limits.max_message_size);
 	if (rc < 0)
-		return fail(EX_TEMPFAIL, "stdin: %s", strerror(errno));
+		return cli_fail(EX_TEMPFAIL, "stdin: %s", strerror(errno));
 	buf_init(&r->msg, 0);
 	if ((rc = filter_strip_own(r->in.p ? r->in.p : "", r->in.len,
 	    &r->msg)) < 0)
-		return fail(EX_TEMPFAIL, "out of memory");
+		return cli_fail(EX_TEMPFAIL, "out of memory");
 	if (rc > 0)
 		log_msg(LOG_LVL_INFO, "removed %d X-Scrubgate-* field(s) from "
 		    "the input", rc);
@@ -579,10 +562,10 @@ scrub(struct filter_run *r)
 		log_msg(LOG_LVL_INFO, "dropped %zu Cc/Bcc recipient(s) not "
 		    "allowed", dropped);
 	if (r->env.nrcpts == 0)
-		return fail(EX_UNAVAILABLE, "5.7.1 no recipient left after the "
+		return cli_fail(EX_UNAVAILABLE, "5.7.1 no recipient left after the "
 		    "Cc/Bcc policy");
 	if ((r->worker = worker_create(r->use, 0, NULL, 0)) == NULL)
-		return fail(EX_TEMPFAIL, "out of memory");
+		return cli_fail(EX_TEMPFAIL, "out of memory");
 	if (worker_scrub(r->worker, r->msg.p ? r->msg.p : "", r->msg.len,
 	    &r->res) == 0)
 		return 0;
@@ -590,8 +573,8 @@ scrub(struct filter_run *r)
 	log_msg(LOG_LVL_WARN, "message not scrubbed: %s%s%s", ei->name,
 	    r->res.err_detail[0] ? ": " : "", r->res.err_detail);
 	if (ei->temporary)
-		return fail(EX_TEMPFAIL, "%s %s", ei->status, ei->text);
-	return fail(EX_DATAERR, "%s message cannot be scrubbed: %s%s%s",
+		return cli_fail(EX_TEMPFAIL, "%s %s", ei->status, ei->text);
+	return cli_fail(EX_DATAERR, "%s message cannot be scrubbed: %s%s%s",
 	    ei->status, ei->text, r->res.err_detail[0] ? ": " : "",
 	    r->res.err_detail);
 }
@@ -629,11 +612,11 @@ reinject_hop(struct filter_run *r)
 	memset(&res, 0, sizeof(res));
 	if (deliver_parse_hop(r->cfg.filter.next_hop, r->cfg.filter.tls, &h,
 	    err, sizeof(err)) < 0)
-		return fail(EX_TEMPFAIL, "4.3.5 [filter] next_hop: %s", err);
+		return cli_fail(EX_TEMPFAIL, "4.3.5 [filter] next_hop: %s", err);
 	if (deliver_hop(&h, r->cfg.delivery.ca_file, NULL, &r->env,
 	    r->res.out.p ? r->res.out.p : "", r->res.out.len, &res) < 0) {
 		deliver_result_free(&res);
-		return fail(EX_TEMPFAIL, "out of memory");
+		return cli_fail(EX_TEMPFAIL, "out of memory");
 	}
 	rc = hop_exit(&res, why, sizeof(why));
 	log_msg(rc ? LOG_LVL_WARN : LOG_LVL_INFO, "relay=%s, nrcpt=%zu, "
@@ -641,9 +624,9 @@ reinject_hop(struct filter_run *r)
 	    rc == EX_TEMPFAIL ? "deferred" : "bounced");
 	deliver_result_free(&res);
 	if (rc == EX_TEMPFAIL)
-		return fail(rc, "reinjection deferred: %s", why);
+		return cli_fail(rc, "reinjection deferred: %s", why);
 	if (rc)
-		return fail(rc, "reinjection refused: %s", why);
+		return cli_fail(rc, "reinjection refused: %s", why);
 	return 0;
 }
 
@@ -657,13 +640,13 @@ reinject(struct filter_run *r)
 	if (r->cfg.filter.next_hop != NULL && *r->cfg.filter.next_hop)
 		return reinject_hop(r);
 	if ((path = config_path(&r->cfg, r->cfg.filter.sendmail)) == NULL)
-		return fail(EX_TEMPFAIL, "out of memory");
+		return cli_fail(EX_TEMPFAIL, "out of memory");
 	rc = filter_sendmail(path, &r->env, r->res.out.p ? r->res.out.p : "",
 	    r->res.out.len, r->cfg.filter.timeout, err, sizeof(err));
 	free(path);
 	if (rc < 0) {
 		log_msg(LOG_LVL_WARN, "reinjection failed, deferred");
-		return fail(EX_TEMPFAIL, "4.3.0 reinjection failed: %s", err);
+		return cli_fail(EX_TEMPFAIL, "4.3.0 reinjection failed: %s", err);
 	}
 	log_msg(LOG_LVL_INFO, "relay=sendmail, nrcpt=%zu, status=sent",
 	    r->env.nrcpts);
@@ -681,7 +664,7 @@ ticket(struct filter_run *r, int *drop)
 	rc = ticket_apply(r->cfg.store.line ? r->ticket : NULL, &r->env,
 	    &r->res, &r->res.out, err, sizeof(err));
 	if (rc < 0)
-		return fail(EX_TEMPFAIL, "4.3.0 ticket store: %s", err);
+		return cli_fail(EX_TEMPFAIL, "4.3.0 ticket store: %s", err);
 	*drop = rc == 1;
 	return 0;
 }
@@ -738,14 +721,14 @@ filtercmd_main(int argc, char **argv)
 		case 'c': o.config = optarg; break;
 		case 'f': o.sender = optarg; break;
 		default:
-			return fail(EX_TEMPFAIL, "filter: usage: scrubgate filter "
+			return cli_fail(EX_TEMPFAIL, "filter: usage: scrubgate filter "
 			    "[-c CONF] -f SENDER -- RCPT...");
 		}
 	}
 	if (o.sender == NULL)
-		return fail(EX_TEMPFAIL, "filter: -f SENDER missing");
+		return cli_fail(EX_TEMPFAIL, "filter: -f SENDER missing");
 	if (optind >= argc)
-		return fail(EX_TEMPFAIL, "filter: no recipient given");
+		return cli_fail(EX_TEMPFAIL, "filter: no recipient given");
 	o.rcpts = argv + optind;
 	o.nrcpts = (size_t)(argc - optind);
 	return filtercmd_run(&o);

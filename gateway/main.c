@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli.h"
 #include "config.h"
 #include "scrub.h"
 #include "scrubcmd.h"
@@ -60,14 +61,11 @@ static const char usage_text[] =
     "queue: the delivery spool: list (id, age, attempts, next try, last\n"
     "  error), flush (retry now), delete ID... (remove from the queue)\n";
 
-/* usage - to stderr, EX_USAGE */
+/* usage - the usage and why, EX_USAGE */
 static int
 usage(const char *why)
 {
-	if (why != NULL)
-		fprintf(stderr, "scrubgate: %s\n", why);
-	fputs(usage_text, stderr);
-	return EX_USAGE;
+	return cli_usage(usage_text, NULL, why);
 }
 
 /* cmd_scrub - parse the scrub options and run */
@@ -185,6 +183,7 @@ cmd_serve(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "no-deliver", no_argument, NULL, 'n' },
+		{ "qmgr-child", no_argument, NULL, 'Q' },	/* internal */
 		{ NULL, 0, NULL, 0 }
 	};
 	struct serve_opts o = { 0 };
@@ -195,6 +194,7 @@ cmd_serve(int argc, char **argv)
 		case 'c': o.config = optarg; break;
 		case 's': o.syslog = 1; break;
 		case 'n': o.no_qmgr = 1; break;
+		case 'Q': o.qmgr_child = 1; break;
 		default: return usage(NULL);
 		}
 	}

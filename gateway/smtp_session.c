@@ -5,6 +5,7 @@
 #include "smtp_session.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +49,15 @@ struct smtp_session {
 	struct envelope env;
 	long route;			/* route index of the first RCPT */
 	int smtputf8;
+	unsigned long long size_decl;	/* MAIL SIZE=, 0 when not given */
 	struct buf data;
-	int data_bol, data_prev_crlf, data_bare, data_big;
+	size_t charged;			/* of p.budget, for data's allocation */
+	unsigned long long data_total;	/* bytes of data seen, kept or not */
+	int data_bol, data_prev_crlf, data_bare, data_nomem;
 };
 
+static const char *const nomem_reply = "452 4.3.1 Insufficient system "
+    "storage";
 static const char *const bare_reply = "554 5.5.2 Message rejected: bare CR "
     "or LF in message data (only CRLF line endings are accepted)";
 
@@ -78,14 +84,93 @@ copy_str(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* ---- the memory budget ---------------------------------------------- */
+
+/* smtp_budget_take - charge n bytes if they fit */
+int
+smtp_budget_take(struct smtp_budget *b, size_t n)
+{
+	if (b == NULL || n == 0)
+		return 0;
+	if (b->limit != 0 && (n > b->limit || b->used > b->limit - n)) {
+		b->refused++;
+		return -1;
+	}
+	b->used += n;
+	return 0;
+}
+
+/* smtp_budget_give - n bytes are free again */
+void
+smtp_budget_give(struct smtp_budget *b, size_t n)
+{
+	if (b == NULL)
+		return;
+	b->used -= n > b->used ? b->used : n;
+}
+
+/* grown_cap - the allocation b will have after n more bytes: the
+ * growth rule of buf_reserve (256, doubled until len + n + 1 fits) */
+static size_t
+grown_cap(const struct buf *b, size_t n)
+{
+	size_t need = b->len + n + 1, cap = b->cap ? b->cap : 256;
+
+	if (need <= b->cap)
+		return b->cap;
+	while (cap < need && cap <= SIZE_MAX / 4)
+		cap *= 2;
+	return cap;
+}
+
+/* charge_to - hold total bytes of the budget for the data; 0, or -1
+ * when the budget cannot give that much (the old charge stays) */
+static int
+charge_to(struct smtp_session *s, size_t total)
+{
+	if (total <= s->charged)
+		return 0;
+	if (smtp_budget_take(s->p.budget, total - s->charged) < 0)
+		return -1;
+	s->charged = total;
+	return 0;
+}
+
+/* data_drop - free the data buffer and its charge */
+static void
+data_drop(struct smtp_session *s)
+{
+	buf_free_clean(&s->data);
+	buf_init(&s->data, s->p.max_size);
+	smtp_budget_give(s->p.budget, s->charged);
+	s->charged = 0;
+}
+
+/* mail_admit - room for the announced size (SIZE=), else for a start;
+ * 0, or -1 when the daemon holds too much message data already */
+static int
+mail_admit(struct smtp_session *s)
+{
+	const struct smtp_budget *b = s->p.budget;
+
+	if (s->size_decl > 0)
+		return charge_to(s, grown_cap(&s->data, (size_t)s->size_decl));
+	if (b != NULL && b->limit != 0 && (b->used > b->limit ||
+	    b->limit - b->used < SMTP_BUDGET_ADMIT)) {
+		s->p.budget->refused++;
+		return -1;
+	}
+	return 0;
+}
+
 /* txn_reset - forget the transaction (MAIL, RCPT, data) */
 static void
 txn_reset(struct smtp_session *s)
 {
 	envelope_free(&s->env);
 	envelope_init(&s->env);
-	buf_free_clean(&s->data);
-	buf_init(&s->data, s->p.max_size);
+	data_drop(s);
+	s->size_decl = 0;
 	s->route = -1;
 	s->smtputf8 = 0;
 	if (s->state != ST_START && s->state != ST_CLOSED &&
@@ -128,7 +213,8 @@ smtp_session_destroy(struct smtp_session **sp)
 	envelope_free(&s->env);
 	buf_free_clean(&s->in);
 	buf_free(&s->out);
-	buf_free_clean(&s->data);
+	data_drop(s);
+	buf_free(&s->data);
 	free(s);
 	*sp = NULL;
 }
@@ -524,6 +610,7 @@ mail_param(struct smtp_session *s, char *kw)
 			    "limit");
 			return -1;
 		}
+		s->size_decl = n;
 		return 0;
 	}
 	if (strcasecmp(kw, "BODY") == 0 && val != NULL) {
@@ -625,6 +712,11 @@ cmd_mail(struct smtp_session *s, const char *arg)
 		    "553 5.1.7 Bad sender address syntax");
 		return;
 	}
+	if (mail_admit(s) < 0) {
+		txn_reset(s);
+		reply_err(s, nomem_reply);
+		return;
+	}
 	if (envelope_set_sender(&s->env, addr) < 0) {
 		txn_reset(s);
 		reply_err(s, "451 4.3.0 Error: out of memory");
@@ -717,7 +809,8 @@ cmd_data(struct smtp_session *s, const char *arg)
 	}
 	buf_reset(&s->data);
 	s->data_bol = s->data_prev_crlf = 1;
-	s->data_bare = s->data_big = 0;
+	s->data_bare = s->data_nomem = 0;
+	s->data_total = 0;
 	s->state = ST_DATA;
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
@@ -986,16 +1079,29 @@ command_step(struct smtp_session *s)
 	return 1;
 }
 
-/* data_append - message bytes, bounded by max_size */
+/* data_big - more data than max_size came (kept or not) */
+static int
+data_big(const struct smtp_session *s)
+{
+	return s->data_total > s->p.max_size;
+}
+
+/* data_append - message bytes, bounded by max_size and the budget; a
+ * message that cannot be kept whole is not kept at all */
 static void
 data_append(struct smtp_session *s, const char *p, size_t n)
 {
-	if (s->data_big || n == 0)
+	s->data_total += n;
+	if (n == 0 || s->data_nomem)
 		return;
-	if (buf_append(&s->data, p, n) < 0) {
-		s->data_big = 1;
-		buf_free_clean(&s->data);
-		buf_init(&s->data, s->p.max_size);
+	if (data_big(s)) {
+		data_drop(s);
+		return;
+	}
+	if (charge_to(s, grown_cap(&s->data, n)) < 0 ||
+	    buf_append(&s->data, p, n) < 0) {
+		s->data_nomem = 1;
+		data_drop(s);
 	}
 }
 
@@ -1003,9 +1109,10 @@ data_append(struct smtp_session *s, const char *p, size_t n)
 static int
 data_end(struct smtp_session *s)
 {
-	if (s->data_bare || s->data_big) {
-		reply_err(s, s->data_bare ? bare_reply : "552 5.3.4 Message "
-		    "size exceeds fixed limit");
+	if (s->data_bare || data_big(s) || s->data_nomem) {
+		reply_err(s, s->data_bare ? bare_reply : data_big(s) ?
+		    "552 5.3.4 Message size exceeds fixed limit" :
+		    nomem_reply);
 		s->state = ST_READY;
 		txn_reset(s);
 		return 0;
@@ -1102,6 +1209,16 @@ struct buf *
 smtp_session_data(struct smtp_session *s)
 {
 	return &s->data;
+}
+
+/* smtp_session_take_charge - the data's charge goes with the data */
+size_t
+smtp_session_take_charge(struct smtp_session *s)
+{
+	size_t n = s->charged;
+
+	s->charged = 0;
+	return n;
 }
 
 /* smtp_session_reply - answer the pending message, end the transaction */

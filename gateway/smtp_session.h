@@ -29,6 +29,16 @@
  * towards max_errors, commands towards max_commands, and either limit
  * ends the session with 421.
  *
+ * Memory across sessions: the buffer a transaction's data grows in is
+ * charged to a struct smtp_budget shared by every session of the daemon
+ * ([server] max_buffered), by its allocated size.  MAIL is refused with
+ * "452 4.3.1 Insufficient system storage" when the budget cannot take
+ * what SIZE= announces (without SIZE: when less than SMTP_BUDGET_ADMIT
+ * bytes are left); a message whose buffer cannot grow during DATA is
+ * dropped from memory at once, the rest of it is read and thrown away
+ * up to the real end of data, and it is answered with the same 452.
+ * Nothing is ever accepted that was not kept.
+ *
  * The message is kept as received on the wire minus dot-stuffing: CRLF
  * line endings, the terminating ".CRLF" not included.
  */
@@ -42,6 +52,22 @@
 
 struct route_cfg;
 
+/* smtp_budget - bytes of message data all sessions (and the jobs made
+ * from their messages) may hold at once; owned by the daemon, one
+ * thread */
+struct smtp_budget {
+	size_t limit;			/* 0: no limit */
+	size_t used;
+	unsigned long refused;		/* takes that failed, ever */
+};
+
+#define SMTP_BUDGET_ADMIT (64 * 1024)	/* room MAIL without SIZE needs */
+
+/* smtp_budget_take - charge n bytes; 0, or -1 (nothing charged) when
+ * that would pass the limit; smtp_budget_give - give n back */
+int smtp_budget_take(struct smtp_budget *b, size_t n);
+void smtp_budget_give(struct smtp_budget *b, size_t n);
+
 struct smtp_params {
 	const char *hostname;		/* in the greeting and EHLO; borrowed */
 	size_t line_max;		/* longest command line, CRLF included */
@@ -53,6 +79,7 @@ struct smtp_params {
 	int trusted;			/* peer may send XFORWARD */
 	const struct route_cfg *routes;	/* mailboxes served; borrowed */
 	size_t nroutes;
+	struct smtp_budget *budget;	/* shared; NULL: unbounded; borrowed */
 };
 
 enum smtp_event {
@@ -97,6 +124,10 @@ void smtp_session_consumed(struct smtp_session *s, size_t n);
  * buf_detach. */
 struct envelope *smtp_session_envelope(struct smtp_session *s);
 struct buf *smtp_session_data(struct smtp_session *s);
+/* smtp_session_take_charge - with the data (buf_detach) the caller takes
+ * over what it is charged to the budget: the bytes returned, to be given
+ * back (smtp_budget_give) when the data is freed */
+size_t smtp_session_take_charge(struct smtp_session *s);
 /* smtp_session_reply - the final reply to the message ("250 2.0.0 Ok:
  * queued as ID" without CRLF); ends the transaction and resumes input */
 void smtp_session_reply(struct smtp_session *s, const char *reply);

@@ -18,7 +18,17 @@
  * in a transaction may finish it for [server] shutdown_timeout, then get
  * 421 too; the loop ends when no session and no job is left.
  * SIGHUP: a new generation is loaded; on error it is logged and the old
- * one stays.
+ * one stays.  When it loads, the queue manager is restarted on it too
+ * (serve_qmgr_spawn): the old one gets SIGTERM, lets the deliveries in
+ * flight end and exits; the new one waits for its spool lock and then
+ * takes the whole queue, so mail queued before the reload goes to the
+ * new next hops as well.  The old ones are reaped by the sweep; a queue
+ * manager that ends by itself is started again after QMGR_RESPAWN s.
+ *
+ * Memory: the message data of every session and of every job not yet
+ * answered is charged to one struct smtp_budget ([server] max_buffered,
+ * see smtp_session.h); a job's charge is given back when the loop frees
+ * it.  Only this thread touches the budget.
  */
 #include "smtpd.h"
 
@@ -43,6 +53,7 @@
 #include "log.h"
 
 #include "qmgr.h"
+#include "serve.h"
 
 #define READ_CHUNK 16384
 
@@ -77,12 +88,19 @@ struct loop {
 	int stopping;
 	time_t stop_deadline;
 	time_t accept_pause;
-	int qmgr_pid;
+	int qmgr_pid;			/* the current queue manager, or 0 */
+	int qmgr_wanted;		/* one is run (not --no-deliver) */
+	int qmgr_old[8];		/* told to stop, not yet reaped */
+	unsigned nqmgr_old;
+	time_t qmgr_respawn;		/* start one at this time, 0: no */
 	int kick;			/* new mail the qmgr was not told of */
 	struct timespec last_kick;
+	struct smtp_budget budget;	/* [server] max_buffered */
+	unsigned long refused_logged;	/* budget.refused at the last log */
 };
 
 #define KICK_INTERVAL_MS 200	/* a kick makes the qmgr rescan the spool */
+#define QMGR_RESPAWN 5		/* s before a vanished qmgr is replaced */
 
 /* tag values for the non-connection descriptors in epoll data */
 static char tag_listen, tag_signal, tag_pool;
@@ -204,6 +222,7 @@ submit(struct loop *l, struct conn *c)
 	memcpy(&j->env, e, sizeof(*e));	/* taken over */
 	envelope_init(e);
 	j->msg = buf_detach(smtp_session_data(c->s), &j->len);
+	j->charged = smtp_session_take_charge(c->s);
 	j->gen = c->gen;
 	smtpd_gen_ref(j->gen);
 	j->conn_id = c->id;
@@ -416,6 +435,7 @@ accept_one(struct loop *l)
 		struct smtp_params p = c->gen->params;
 
 		p.trusted = smtpd_gen_trusted(c->gen, addr);
+		p.budget = &l->budget;
 		c->s = smtp_session_create(&p, addr, NULL);
 	}
 	ev.events = EPOLLOUT;
@@ -484,6 +504,7 @@ jobs_done(struct loop *l)
 		} else if (j->qid[0])
 			log_msg(LOG_LVL_WARN, "%s: client gone before the "
 			    "reply; it may send the message again", j->qid);
+		smtp_budget_give(&l->budget, j->charged);
 		smtpd_job_free(&j);
 	}
 	if (kicked)
@@ -520,6 +541,67 @@ kick_qmgr(struct loop *l)
 	return 1000;
 }
 
+/* restart_qmgr - the queue manager on the configuration just loaded:
+ * a new one first (if that fails the old one goes on), then the old one
+ * is told to stop after the deliveries it has in flight */
+static void
+restart_qmgr(struct loop *l)
+{
+	int pid;
+
+	if (!l->qmgr_wanted)
+		return;
+	if (l->nqmgr_old == sizeof(l->qmgr_old) / sizeof(l->qmgr_old[0])) {
+		log_msg(LOG_LVL_ERR, "reload: queue manager not restarted: "
+		    "%u old ones are still finishing", l->nqmgr_old);
+		return;
+	}
+	if ((pid = serve_qmgr_spawn()) < 0) {
+		log_msg(LOG_LVL_ERR, "reload: cannot start a queue manager "
+		    "(%s); the running one keeps the old configuration",
+		    strerror(errno));
+		return;
+	}
+	if (l->qmgr_pid > 0) {
+		kill(l->qmgr_pid, SIGTERM);
+		l->qmgr_old[l->nqmgr_old++] = l->qmgr_pid;
+		log_msg(LOG_LVL_INFO, "reload: queue manager %d finishes its "
+		    "deliveries, %d takes over", l->qmgr_pid, pid);
+	}
+	l->qmgr_pid = pid;	/* it scans the whole spool when it starts */
+	l->qmgr_respawn = 0;
+}
+
+/* reap_qmgrs - collect old queue managers that have ended; notice the
+ * current one ending, and start a new one QMGR_RESPAWN s later */
+static void
+reap_qmgrs(struct loop *l, time_t now)
+{
+	int st;
+
+	for (unsigned i = 0; i < l->nqmgr_old;)
+		if (waitpid(l->qmgr_old[i], &st, WNOHANG) != 0)
+			l->qmgr_old[i] = l->qmgr_old[--l->nqmgr_old];
+		else
+			i++;
+	if (l->qmgr_pid > 0 && waitpid(l->qmgr_pid, &st, WNOHANG) ==
+	    l->qmgr_pid) {
+		log_msg(LOG_LVL_ERR, "queue manager %d ended (%s %d); a new "
+		    "one starts in %d s", l->qmgr_pid, WIFSIGNALED(st) ?
+		    "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) :
+		    WEXITSTATUS(st), QMGR_RESPAWN);
+		l->qmgr_pid = 0;
+		l->qmgr_respawn = now + QMGR_RESPAWN;
+	}
+	if (l->qmgr_respawn && now >= l->qmgr_respawn && !l->stopping) {
+		l->qmgr_respawn = 0;
+		if ((l->qmgr_pid = serve_qmgr_spawn()) < 0) {
+			l->qmgr_pid = 0;
+			l->qmgr_respawn = now + QMGR_RESPAWN;
+		}
+	}
+}
+
 /* reload - SIGHUP: a new generation, or keep the old one */
 static void
 reload(struct loop *l)
@@ -538,8 +620,10 @@ reload(struct loop *l)
 	log_configure(&g->cfg);
 	smtpd_gen_unref(&l->gen);
 	l->gen = g;
+	l->budget.limit = g->cfg.server.max_buffered;
 	log_msg(LOG_LVL_INFO, "reload: configuration %s loaded",
 	    l->config_path ? l->config_path : "(built-in defaults)");
+	restart_qmgr(l);
 }
 
 /* begin_stop - SIGTERM: no new sessions, idle ones told 421 */
@@ -583,10 +667,27 @@ on_signal(struct loop *l)
 	}
 }
 
+/* log_budget - once a second at most: MAIL or data refused because
+ * [server] max_buffered was reached */
+static void
+log_budget(struct loop *l)
+{
+	const struct smtp_budget *b = &l->budget;
+
+	if (b->refused == l->refused_logged)
+		return;
+	log_msg(LOG_LVL_WARN, "max_buffered reached: %lu MAIL or DATA "
+	    "refused with 452 4.3.1 (%zu of %zu bytes held)", b->refused -
+	    l->refused_logged, b->used, b->limit);
+	l->refused_logged = b->refused;
+}
+
 /* sweep - once a second: timeouts, the end of a stop, paused accept */
 static void
 sweep(struct loop *l, time_t now)
 {
+	log_budget(l);
+	reap_qmgrs(l, now);
 	for (struct conn *c = l->conns, *n; c; c = n) {
 		const struct server_cfg *sv = &c->gen->cfg.server;
 		const char *why = NULL;
@@ -662,17 +763,24 @@ loop_setup(struct loop *l)
 	return 0;
 }
 
-/* stop_qmgr - SIGTERM to the queue manager, wait for it */
+/* stop_qmgrs - SIGTERM to every queue manager, wait for them */
 static void
-stop_qmgr(int pid)
+stop_qmgrs(struct loop *l)
 {
 	int st;
 
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	if (l->qmgr_pid > 0)
+		kill(l->qmgr_pid, SIGTERM);
+	for (unsigned i = 0; i < l->nqmgr_old; i++)
+		kill(l->qmgr_old[i], SIGTERM);
+	while (l->qmgr_pid > 0 && waitpid(l->qmgr_pid, &st, 0) < 0 &&
+	    errno == EINTR)
 		;
+	for (unsigned i = 0; i < l->nqmgr_old; i++)
+		while (waitpid(l->qmgr_old[i], &st, 0) < 0 && errno == EINTR)
+			;
+	l->qmgr_pid = 0;
+	l->nqmgr_old = 0;
 }
 
 /* smtpd_run - see smtpd.h */
@@ -692,6 +800,8 @@ smtpd_run(int listen_fd, struct smtpd_gen *gen, const char *config_path,
 	smtpd_gen_ref(gen);
 	l.config_path = config_path;
 	l.qmgr_pid = qmgr_pid;
+	l.qmgr_wanted = qmgr_pid > 0;
+	l.budget.limit = gen->cfg.server.max_buffered;
 	if (loop_setup(&l) < 0) {
 		rc = EX_OSERR;
 		goto done;
@@ -731,7 +841,7 @@ done:
 	while (l.conns)
 		conn_free(&l, l.conns);
 	smtpd_pool_destroy(&l.pool);
-	stop_qmgr(l.qmgr_pid);
+	stop_qmgrs(&l);
 	if (l.lfd >= 0)
 		close(l.lfd);
 	if (l.sfd >= 0)

@@ -55,6 +55,7 @@ struct smtpd_job {
 	struct envelope env;		/* taken over from the session */
 	char *msg;			/* the unscrubbed bytes (wiped on free) */
 	size_t len;
+	size_t charged;			/* of [server] max_buffered (loop only) */
 	int trusted;			/* keep X-Scrubgate-* fields */
 	char reply[256];		/* the final reply, no CRLF */
 	char qid[SPOOL_ID_MAX];		/* set when spooled */

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "cli.h"
 #include "config.h"
 #include "report.h"
 #include "safefile.h"
@@ -42,14 +43,11 @@ struct topts {
 	int dry_run;
 };
 
-/* usage - EX_USAGE */
+/* usage - the tickets usage and why, EX_USAGE */
 static int
 usage(const char *why)
 {
-	if (why != NULL)
-		fprintf(stderr, "scrubgate: tickets: %s\n", why);
-	fputs(tickets_usage, stderr);
-	return EX_USAGE;
+	return cli_usage(tickets_usage, "tickets: ", why);
 }
 
 /* parse_opts - the options every subcommand shares */

@@ -8,7 +8,9 @@
  *   - every message handed up has only CRLF line endings (no bare CR or
  *     LF: the smuggling invariant) and fits the size limit;
  *   - without STARTTLS (which discards the rest of a read on purpose)
- *     both feedings give the same replies and the same messages.
+ *     both feedings give the same replies and the same messages;
+ *   - every byte charged to the memory budget ([server] max_buffered)
+ *     is given back when the session ends.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,8 +89,12 @@ static void
 run(const struct smtp_params *prm, const uint8_t *d, size_t n, size_t step,
     int fail, struct outcome *o)
 {
-	struct smtp_session *s = smtp_session_create(prm, "192.0.2.1", NULL);
+	struct smtp_params p = *prm;
+	struct smtp_budget b = { .limit = 1 << 20 };
+	struct smtp_session *s;
 
+	p.budget = &b;
+	s = smtp_session_create(&p, "192.0.2.1", NULL);
 	memset(o, 0, sizeof(*o));
 	o->hash = 0xcbf29ce484222325ULL;
 	if (s == NULL)
@@ -104,6 +110,8 @@ run(const struct smtp_params *prm, const uint8_t *d, size_t n, size_t step,
 			break;
 	}
 	smtp_session_destroy(&s);
+	if (b.used != 0)
+		abort();	/* a charge of [server] max_buffered leaked */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -619,6 +619,138 @@ test_pending(void)
 	smtp_session_destroy(&s);	/* NULL-safe */
 }
 
+/* step - feed text in pieces, process until starved or a message;
+ * returns the last event */
+static enum smtp_event
+step(struct smtp_session *s, const char *p, size_t n)
+{
+	enum smtp_event ev;
+	size_t off = 0;
+
+	do {
+		size_t k = n - off > 8192 ? 8192 : n - off;
+
+		CHECK(smtp_session_feed(s, p + off, k) == 0);
+		off += k;
+		ev = smtp_session_process(s);
+	} while (off < n && ev != SMTP_EV_MESSAGE);
+	return ev;
+}
+
+/* said - the queued replies hold want; they are consumed */
+static int
+said(struct smtp_session *s, const char *want)
+{
+	size_t n;
+	const char *o = smtp_session_output(s, &n);
+	int r = strstr(o, want) != NULL;
+
+	smtp_session_consumed(s, n);
+	return r;
+}
+
+/* body - n bytes of message data, lines of 78 */
+static char *
+body(size_t n)
+{
+	char *b = malloc(n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = i % 80 == 78 ? '\r' : i % 80 == 79 ? '\n' : 'x';
+	b[n] = '\0';
+	return b;
+}
+
+/* test_budget - [server] max_buffered: MAIL with SIZE reserves, MAIL
+ * without needs a start's room, data that cannot grow is dropped and
+ * answered 452 4.3.1 at its end; every byte is given back */
+static void
+test_budget(void)
+{
+	struct smtp_budget b = { .limit = 300000 };
+	struct smtp_session *a, *c;
+	const char *hello = EHLO;
+	const char *rcpt = "RCPT TO:<support@example.com>\r\nDATA\r\n";
+	char *big = body(200000), *mid = body(100000), *huge = body(240080);
+	size_t charge;
+
+	params.max_size = 240000;
+	params.budget = &b;
+	a = smtp_session_create(&params, NULL, NULL);
+	c = smtp_session_create(&params, NULL, NULL);
+	step(a, hello, strlen(hello));
+	step(c, hello, strlen(hello));
+
+	/* SIZE= reserves its buffer at MAIL: 200000 bytes need 262144 */
+	step(a, "MAIL FROM:<a@example.net> SIZE=200000\r\n", 39);
+	CHECK(said(a, "250 2.1.0"));
+	CHECK(b.used == 262144);
+	step(c, "MAIL FROM:<c@example.net> SIZE=100000\r\n", 39);
+	CHECK(said(c, "452 4.3.1 Insufficient system storage\r\n"));
+	step(c, "MAIL FROM:<c@example.net>\r\n", 27);
+	CHECK(said(c, "452 4.3.1 Insufficient system storage\r\n"));
+	CHECK(b.refused == 2);
+	step(a, "RSET\r\n", 6);
+	CHECK(b.used == 0);
+
+	/* in DATA: c gets in first, a takes the room, c cannot grow */
+	step(c, "MAIL FROM:<c@example.net>\r\n", 27);
+	step(c, rcpt, strlen(rcpt));
+	CHECK(said(c, "354 "));
+	step(a, "MAIL FROM:<a@example.net>\r\n", 27);
+	step(a, rcpt, strlen(rcpt));
+	CHECK(said(a, "354 "));
+	step(a, big, 200000);
+	CHECK(b.used == 262144);
+	step(c, mid, 100000);
+	CHECK(b.used == 262144);	/* c holds nothing */
+	CHECK(step(c, ".\r\n", 3) == SMTP_EV_NONE);
+	CHECK(said(c, "452 4.3.1 Insufficient system storage\r\n"));
+	CHECK(smtp_session_idle(c));
+	CHECK(step(a, ".\r\n", 3) == SMTP_EV_MESSAGE);
+	CHECK(smtp_session_data(a)->len == 200000);
+	/* the daemon takes the data and its charge over ... */
+	charge = smtp_session_take_charge(a);
+	CHECK(charge == 262144);
+	free(buf_detach(smtp_session_data(a), NULL));
+	smtp_session_reply(a, "250 2.0.0 Ok: queued as A");
+	CHECK(b.used == 262144);	/* ... until the job is freed */
+	smtp_budget_give(&b, charge);
+	CHECK(b.used == 0);
+
+	/* once released, the retry goes through */
+	step(c, "MAIL FROM:<c@example.net>\r\n", 27);
+	step(c, rcpt, strlen(rcpt));
+	step(c, mid, 100000);
+	CHECK(step(c, ".\r\n", 3) == SMTP_EV_MESSAGE);
+	CHECK(smtp_session_data(c)->len == 100000);
+	smtp_session_reply(c, "250 2.0.0 Ok: queued as C");
+	CHECK(b.used == 0);
+
+	/* too big stays 552 (permanent), whatever the budget says */
+	b.limit = 100000;
+	step(c, "MAIL FROM:<c@example.net>\r\n", 27);
+	step(c, rcpt, strlen(rcpt));
+	step(c, huge, 240080);
+	step(c, ".\r\n", 3);
+	CHECK(said(c, "552 5.3.4"));
+	CHECK(b.used == 0);
+
+	/* a session destroyed mid-data gives its charge back */
+	b.limit = 300000;
+	step(c, "MAIL FROM:<c@example.net>\r\n", 27);
+	step(c, rcpt, strlen(rcpt));
+	step(c, mid, 100000);
+	CHECK(b.used == 131072);
+	smtp_session_destroy(&c);
+	smtp_session_destroy(&a);
+	CHECK(b.used == 0);
+	free(big);
+	free(mid);
+	free(huge);
+	reset_params();
+}
+
 int
 main(void)
 {
@@ -632,5 +764,6 @@ main(void)
 	test_xforward();
 	test_limits();
 	test_pending();
+	test_budget();
 	return harness_done();
 }

@@ -5,7 +5,7 @@
 # in progress finish (250) and exits 0.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=20
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 20))
 . "$D/lib.sh"
 
 P=$(port 1)
