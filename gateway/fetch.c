@@ -39,6 +39,7 @@
 #define TEMP_TRIES 3		/* worker failures before a quarantine */
 #define KEY_MAX 300
 #define MARK_BATCH 50		/* processed UIDs marked on the server at once */
+#define SENDER_FIELD_MAX 2048	/* a longer Return-Path/Sender/From is not parsed */
 
 static volatile sig_atomic_t stop;
 
@@ -65,9 +66,10 @@ struct acct {
 	char password[512];
 	char *ca_file;
 	uint32_t uidvalidity, last;
+	int first_run;			/* first pass of a new account, first_run = unseen */
 	uint32_t pend[MARK_BATCH];	/* processed, not yet marked on the server */
 	size_t npend;
-	unsigned long forwarded, spooled, quarantined, skipped;
+	unsigned long forwarded, spooled, quarantined, skipped, left_seen;
 };
 
 /* --- checks and small helpers ------------------------------------------- */
@@ -127,6 +129,8 @@ fetch_check_account(const struct config *c, const struct account_cfg *a,
 		why = "after must be seen, move or delete";
 	else if (strcmp(a->after, "move") == 0 && empty(a->move_to))
 		why = "after = move needs move_to";
+	else if (strcmp(a->first_run, "unseen") && strcmp(a->first_run, "all"))
+		why = "first_run must be unseen or all";
 	else if (empty(a->quarantine_folder))
 		why = "quarantine_folder missing";
 	else if (empty(a->route) || find_route(c, a->route) == NULL)
@@ -186,19 +190,37 @@ fetch_password(const struct config *c, const struct account_cfg *a,
 	return -1;
 }
 
+/* top_fields - the fields of msg's top-level header (header.c offsets,
+ * borrowing msg); *f_r malloc'd.  -1 out of memory or not splittable */
+static int
+top_fields(const char *msg, size_t len, struct header_field **f_r,
+    size_t *n_r)
+{
+	size_t hend = header_block_end(msg, len), lines = 1;
+
+	*n_r = 0;
+	for (size_t k = 0; k < hend; k++)
+		lines += msg[k] == '\n';
+	if ((*f_r = calloc(lines, sizeof(**f_r))) == NULL)
+		return -1;
+	if (header_split(msg, hend, *f_r, lines, hend + 1, n_r, NULL) < 0) {
+		free(*f_r);
+		*f_r = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* fetch_dedup_key - Message-ID, or a digest of the bytes */
 void
 fetch_dedup_key(const char *msg, size_t len, char *out, size_t n)
 {
-	size_t hend = header_block_end(msg, len), lines = 1, nf = 0;
-	struct header_field *f;
+	struct header_field *f = NULL;
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t nf = 0;
 	long i = -1;
 
-	for (size_t k = 0; k < hend; k++)
-		lines += msg[k] == '\n';
-	if ((f = calloc(lines, sizeof(*f))) != NULL &&
-	    header_split(msg, hend, f, lines, hend + 1, &nf, NULL) == 0 &&
+	if (top_fields(msg, len, &f, &nf) == 0 &&
 	    (i = header_find(msg, f, nf, "message-id")) >= 0) {
 		const char *v = msg + f[i].value;
 		size_t vl = f[i].value_len;
@@ -224,6 +246,201 @@ fetch_dedup_key(const char *msg, size_t len, char *out, size_t n)
 	snprintf(out, n, "sha256:");
 	for (size_t k = 0; k < sizeof(md) && strlen(out) + 3 <= n; k++)
 		snprintf(out + strlen(out), n - strlen(out), "%02x", md[k]);
+}
+
+/* --- the envelope sender -------------------------------------------------- */
+
+/* atext - an RFC 5322 atext octet (ASCII only, no locale) */
+static int
+atext(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* local_ok - RFC 5321 Local-part: Dot-string, or a Quoted-string of
+ * qtextSMTP (quoted pairs are refused: nobody needs them in a
+ * reverse-path, and every door out would have to carry them) */
+static int
+local_ok(const char *s, size_t n)
+{
+	if (n >= 2 && s[0] == '"') {
+		if (s[n - 1] != '"')
+			return 0;
+		for (size_t i = 1; i + 1 < n; i++)
+			if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' ||
+			    s[i] == '\\')
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (i == 0 || i + 1 == n || s[i + 1] == '.')
+				return 0;
+		} else if (!atext((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return n > 0;
+}
+
+/* domain_ok - RFC 5321 Domain (sub-domains of letters, digits and
+ * hyphens, 63 octets each) or address-literal ("[" dcontent "]") */
+static int
+domain_ok(const char *s, size_t n)
+{
+	size_t label = 0;
+
+	if (n >= 3 && s[0] == '[') {
+		if (s[n - 1] != ']')
+			return 0;
+		for (size_t i = 1; i + 1 < n; i++)
+			if (s[i] < 33 || s[i] > 126 || (s[i] >= 91 && s[i] <= 93))
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0 && s[n - 1] != '-';
+}
+
+/* fetch_reverse_path_ok - RFC 5321 Mailbox within the size limits of
+ * 4.5.3.1: local part 64 octets, domain 255, the path with its angle
+ * brackets 256; ASCII only (no SMTPUTF8 here), no space outside quotes,
+ * no control character, so nothing can end or extend MAIL FROM:<...> */
+int
+fetch_reverse_path_ok(const char *a)
+{
+	const char *at = a != NULL ? strrchr(a, '@') : NULL;
+	size_t len, ll;
+
+	if (at == NULL || (len = strlen(a)) > 254)
+		return 0;
+	ll = (size_t)(at - a);
+	if (ll == 0 || ll > 64 || len - ll - 1 == 0 || len - ll - 1 > 255)
+		return 0;
+	return local_ok(a, ll) && domain_ok(at + 1, len - ll - 1);
+}
+
+/* path_closed - the Return-Path value has a '<' whose addr-spec ends at
+ * its '>'.  libetpan 1.9.4's mailimf_path_parse leaks the addr-spec it
+ * read when no '>' follows it (it stops at , ( ) : ; CR LF too): such a
+ * value is not a reverse-path anyway, and is never given to it */
+static int
+path_closed(const char *v, size_t n)
+{
+	const char *lt = memchr(v, '<', n);
+	size_t i;
+
+	if (lt == NULL)
+		return 0;
+	for (i = (size_t)(lt - v) + 1; i < n; i++)
+		if (strchr(">,():;\r\n", v[i]) != NULL)
+			return v[i] == '>';
+	return 0;
+}
+
+/* field_addr - one raw field parsed by libetpan's IMF parser
+ * (mailimf_fields_parse on a copy: the tree owns copies of its strings,
+ * freed here with mailimf_fields_free); the address of a Return-Path
+ * ("" for <>), a Sender or the first mailbox of a From, into out.  1 when
+ * it parsed as that field and the address is a valid reverse-path that
+ * stands in the field verbatim */
+static int
+field_addr(const char *msg, const struct header_field *f, char *out,
+    size_t n)
+{
+	char buf[SENDER_FIELD_MAX + 3];
+	size_t flen = f->value + f->value_len - f->start, idx = 0;
+	struct mailimf_fields *fields = NULL;
+	struct mailimf_field *fld;
+	const char *a = NULL;
+	int found = 0;
+
+	/* libetpan's strings are C strings: a NUL would cut them short */
+	if (flen > SENDER_FIELD_MAX || memchr(msg + f->start, '\0', flen))
+		return 0;
+	if (header_is(msg, f, "return-path") &&
+	    !path_closed(msg + f->value, f->value_len))
+		return 0;
+	memcpy(buf, msg + f->start, flen);
+	memcpy(buf + flen, "\r\n", 3);	/* the field ends as RFC 5322 says */
+	if (mailimf_fields_parse(buf, flen + 2, &idx, &fields) !=
+	    MAILIMF_NO_ERROR || fields == NULL ||
+	    clist_begin(fields->fld_list) == NULL)
+		goto done;
+	fld = clist_content(clist_begin(fields->fld_list));
+	if (fld->fld_type == MAILIMF_FIELD_RETURN_PATH) {
+		a = fld->fld_data.fld_return_path->ret_path->pt_addr_spec;
+		if (a == NULL && n > 0) {
+			out[0] = '\0';	/* <>: a bounce stays a bounce */
+			found = 1;
+			goto done;
+		}
+	} else if (fld->fld_type == MAILIMF_FIELD_SENDER) {
+		a = fld->fld_data.fld_sender->snd_mb->mb_addr_spec;
+	} else if (fld->fld_type == MAILIMF_FIELD_FROM &&
+	    fld->fld_data.fld_from->frm_mb_list != NULL &&
+	    clist_begin(fld->fld_data.fld_from->frm_mb_list->mb_list) != NULL) {
+		struct mailimf_mailbox *mb = clist_content(clist_begin(
+		    fld->fld_data.fld_from->frm_mb_list->mb_list));
+
+		a = mb->mb_addr_spec;
+	}
+	/* libetpan's addr-spec parser is lenient: it drops white space and
+	 * comments ("<bob smith@x>" gives "bobsmith@x").  Take only an
+	 * address that stands in the field as it is: never one the message
+	 * does not hold */
+	if (a != NULL && strlen(a) < n && fetch_reverse_path_ok(a) &&
+	    memmem(msg + f->value, f->value_len, a, strlen(a)) != NULL) {
+		memcpy(out, a, strlen(a) + 1);
+		found = 1;
+	}
+done:
+	if (fields != NULL)
+		mailimf_fields_free(fields);
+	return found;
+}
+
+/* fetch_sender - Return-Path, else Sender, else From (as fetchmail) */
+int
+fetch_sender(const char *msg, size_t len, char *out, size_t n)
+{
+	static const char *const names[] = { "return-path", "sender", "from" };
+	struct header_field *f = NULL;
+	size_t nf = 0;
+	int which = FETCH_SENDER_NONE;
+
+	if (n > 0)
+		out[0] = '\0';
+	if (top_fields(msg, len, &f, &nf) < 0)
+		return FETCH_SENDER_NONE;
+	for (size_t k = 0; k < 3 && which == FETCH_SENDER_NONE; k++) {
+		/* only the first of each: the newest Return-Path is on top,
+		 * and a second one is an old hop's or a forger's */
+		long i = header_find(msg, f, nf, names[k]);
+
+		if (i >= 0 && field_addr(msg, &f[i], out, n))
+			which = (int)k + FETCH_SENDER_RETURN_PATH;
+	}
+	free(f);
+	if (which == FETCH_SENDER_NONE && n > 0)
+		out[0] = '\0';
+	return which;
 }
 
 /* --- one message ---------------------------------------------------------- */
@@ -263,7 +480,7 @@ mark_server(struct acct *ar, const uint32_t *uids, size_t n)
 }
 
 /* flush_marks - mark the pending UIDs (on failure the next session's
- * catch_up does it) */
+ * catch_up does it; in a first run, the Message-ID dedup) */
 static int
 flush_marks(struct acct *ar)
 {
@@ -282,9 +499,15 @@ done(struct acct *ar, uint32_t uid, const char *key, int mark_key,
 {
 	if (mark_key && store_fetch_mark(ar->store, ar->a->name, key) < 0)
 		return fail(ar, "store: %s", store_error(ar->store));
-	if (store_fetch_set(ar->store, ar->a->name, ar->uidvalidity, uid) < 0)
-		return fail(ar, "store: %s", store_error(ar->store));
-	ar->last = uid;
+	/* first pass: seen messages are skipped between the others, so no
+	 * UID below which everything is done exists until the pass ends
+	 * (first_run_done); the Message-ID marks carry a restart */
+	if (!ar->first_run) {
+		if (store_fetch_set(ar->store, ar->a->name, ar->uidvalidity,
+		    uid) < 0)
+			return fail(ar, "store: %s", store_error(ar->store));
+		ar->last = uid;
+	}
 	if (quarantined)
 		return 0;	/* it left the folder already */
 	ar->pend[ar->npend++] = uid;
@@ -360,12 +583,22 @@ forward(struct acct *ar, uint32_t uid, const char *msg, size_t len)
 	const struct scrub_err_info *ei;
 	struct scrub_result res;
 	struct envelope env;
-	char err[400];
-	int rc = -1;
+	char err[400], sender[256];
+	int rc = -1, from;
 
 	envelope_init(&env);
 	scrub_result_init(&res);
-	if (envelope_set_sender(&env, "") < 0 ||
+	/* from the message as the server holds it, before the scrub */
+	from = fetch_sender(msg, len, sender, sizeof(sender));
+	if (from == FETCH_SENDER_NONE)
+		log_msg(LOG_LVL_WARN, "account %s: uid %u: no Return-Path, Sender "
+		    "or From with a valid address: forwarded with the null "
+		    "sender", ar->a->name, uid);
+	else if (from != FETCH_SENDER_RETURN_PATH)
+		log_msg(LOG_LVL_INFO, "account %s: uid %u: envelope sender "
+		    "from %s (no valid Return-Path)", ar->a->name, uid,
+		    from == FETCH_SENDER_SENDER ? "Sender" : "From");
+	if (envelope_set_sender(&env, sender) < 0 ||
 	    envelope_add_rcpt(&env, ar->rcpt) < 0 ||
 	    (env.route = strdup(ar->route->name)) == NULL) {
 		fail(ar, "out of memory");
@@ -438,21 +671,45 @@ process(struct acct *ar, const struct imapc_msg *m)
 	return rc;
 }
 
-/* process_new - every message above the last UID */
+/* first_run_done - the first pass went through the folder: store the
+ * highest UID it saw (also when that message was left alone), so the
+ * next pass starts above it and the account is no longer new */
+static int
+first_run_done(struct acct *ar, uint32_t high)
+{
+	if (store_fetch_set(ar->store, ar->a->name, ar->uidvalidity, high) < 0)
+		return fail(ar, "store: %s", store_error(ar->store));
+	ar->first_run = 0;
+	ar->last = high;
+	log_msg(LOG_LVL_INFO, "account %s: first run done: %lu message(s) "
+	    "already \\Seen left alone (first_run = unseen), next uid %u",
+	    ar->a->name, ar->left_seen, high + 1);
+	return 0;
+}
+
+/* process_new - every message above the last UID; in the first pass of
+ * a new account with first_run = unseen, only those without \Seen */
 static int
 process_new(struct acct *ar)
 {
 	struct imapc_msg *v;
-	size_t n;
+	size_t n, i;
 	int rc = 0;
 
 	if (imapc_list(&ar->ic, ar->last + 1, 0, &v, &n) < 0)
 		return fail(ar, "%s", ar->ic.err);
-	for (size_t i = 0; i < n && rc == 0 && !stop; i++)
+	for (i = 0; i < n && rc == 0 && !stop; i++) {
+		if (ar->first_run && v[i].seen) {
+			ar->left_seen++;	/* read by a human before us */
+			continue;
+		}
 		rc = process(ar, &v[i]);
-	free(v);
+	}
 	if (rc == 0)
 		rc = flush_marks(ar);
+	if (rc == 0 && ar->first_run && i == n)
+		rc = first_run_done(ar, n > 0 ? v[n - 1].uid : ar->last);
+	free(v);
 	return rc;
 }
 
@@ -498,6 +755,11 @@ session_start(struct acct *ar)
 		return fail(ar, "store: %s", store_error(ar->store));
 	ar->uidvalidity = sv;
 	ar->last = (uint32_t)l;
+	/* no row at all: the account's first run (a UIDVALIDITY change is
+	 * not one: that folder had been fetched, and what is new in it must
+	 * not be missed because somebody read it first) */
+	ar->first_run = v == 0 && strcmp(ar->a->first_run, "unseen") == 0;
+	ar->left_seen = 0;
 	if (v != 0 && v != sv) {
 		log_msg(LOG_LVL_WARN, "account %s: UIDVALIDITY of %s changed "
 		    "(%llu -> %u): reprocessing from UID 1, skipping what was "
@@ -508,9 +770,10 @@ session_start(struct acct *ar)
 			return fail(ar, "store: %s", store_error(ar->store));
 	}
 	log_msg(LOG_LVL_INFO, "account %s: connected to %s (tls=%s%s%s), "
-	    "folder %s, last uid %u", ar->a->name, ar->a->host, ar->a->tls,
+	    "folder %s, last uid %u%s", ar->a->name, ar->a->host, ar->a->tls,
 	    ar->ic.has_idle ? ", IDLE" : "", ar->ic.has_move ? ", MOVE" : "",
-	    ar->a->folder, ar->last);
+	    ar->a->folder, ar->last, ar->first_run ? " (first run: messages "
+	    "already \\Seen are left alone)" : "");
 	return catch_up(ar);
 }
 

@@ -1,5 +1,6 @@
 # lib_dovecot.sh - a throwaway Dovecot for the fetch tests (sourced after
-# tests/cli/lib.sh; set IMAP_PORT and IMAPS_PORT first, from 33000-33999).
+# tests/cli/lib.sh; set IMAP_PORT and IMAPS_PORT first, from 33000-33999
+# plus $TEST_PORT_OFFSET).
 #
 #   dovecot_setup            CA + server certificate (openssl), config,
 #                            user "support" (passwd-file), Maildir homes
@@ -9,9 +10,13 @@
 #   imap_count USER FOLDER [SEARCH...]   number of messages (doveadm search)
 #   sg_conf FILE ACCOUNT-LINES...  a scrubgate config with a Maildir next
 #                            hop ($T/out), the store in $T/store and one
-#                            [account support] with the given lines
+#                            [account support] with the given lines;
+#                            SG_NEXT_HOP and SG_ROUTE_LINES (one per line)
+#                            replace the next hop, SG_STORE the store dir
 #   out_count                messages delivered to $T/out
 #   msg FILE ID [BODY]       a small message with Message-ID <ID@test>
+#   imap_flag_seen USER FOLDER ID   \Seen on the message <ID@test>, as a
+#                            person reading it would set it
 # Needs root (dovecot drops to nobody for mail); skips otherwise.
 
 D=$T/dovecot
@@ -128,12 +133,19 @@ sg_conf() {
 	shift
 	{
 		printf '[recipients]\ncc_allow = ok.example\n\n[attachments]\n.exe = reject\n\n'
-		printf '[route helpdesk]\nmailboxes = help@example.net\nnext_hop = maildir:%s/out\n\n' "$T"
-		printf '[store]\ndatabase = %s/store/tickets.db\npseudonym_key = %s/store/pseudonym.key\n\n' "$T" "$T"
+		printf '[route helpdesk]\nmailboxes = help@example.net\nnext_hop = %s\n%s\n' \
+			"${SG_NEXT_HOP:-maildir:$T/out}" "${SG_ROUTE_LINES:-}"
+		printf '[store]\ndatabase = %s/tickets.db\npseudonym_key = %s/pseudonym.key\n\n' \
+			"${SG_STORE:-$T/store}" "${SG_STORE:-$T/store}"
 		printf '[delivery]\nspool = %s/spool\n\n' "$T"
 		printf '[account support]\nhost = 127.0.0.1\nuser = support\npassword_file = %s/imap.pw\nroute = helpdesk\n' "$T"
 		printf '%s\n' "$@"
 	} >"$f"
+}
+
+# imap_flag_seen USER FOLDER ID
+imap_flag_seen() {
+	doveadm -c "$D/dovecot.conf" flags add -u "$1" '\Seen' mailbox "$2" header message-id "<$3@test>"
 }
 
 out_count() { find "$T/out/new" "$T/out/cur" -type f 2>/dev/null | wc -l; }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # test_fetch_basic - `scrubgate fetch --once` against a real Dovecot
 # (Debian dovecot-imapd) started here on 127.0.0.1:33143 (IMAP, STARTTLS)
-# and 33993 (IMAPS) with a CA and certificate made here: plain, IMAPS and
-# STARTTLS with the certificate verified (a wrong CA is refused and nothing
+# and 33993 (IMAPS), both plus TEST_PORT_OFFSET, with a CA and
+# certificate made here: plain, IMAPS and STARTTLS with the certificate
+# verified (a wrong CA is refused and nothing
 # is marked), messages fetched, scrubbed, delivered to a Maildir next hop
 # and marked \Seen / moved / deleted as configured, a message the scrubber
 # rejects moved to the quarantine folder and never forwarded, a second run
@@ -10,7 +11,7 @@
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
 rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=33143 IMAPS_PORT=33993
+IMAP_PORT=$((33143 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33993 + ${TEST_PORT_OFFSET:-0}))
 . "$TOP/tests/integration/fetch/lib_dovecot.sh"
 trap 'dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM

@@ -1,14 +1,15 @@
 #!/bin/bash
 # test_fetch_idle - the fetch daemon against a real Dovecot on
-# 127.0.0.1:33145/33995 over IMAPS: with poll_interval = 1h only IDLE can
-# explain a new message arriving (it is expected within about 2 seconds;
-# the test waits up to 20 and prints the time it took), the server going
+# 127.0.0.1:33145/33995 (plus TEST_PORT_OFFSET) over IMAPS: with
+# poll_interval = 1h only IDLE can explain a new message arriving (it is
+# expected within about 2 seconds; the test waits up to 20 and prints the
+# time it took), the server going
 # away and coming back is survived (reconnect with back-off, the message
 # put in while it was down arrives), and SIGTERM ends the daemon.
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
 rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=33145 IMAPS_PORT=33995
+IMAP_PORT=$((33145 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33995 + ${TEST_PORT_OFFSET:-0}))
 . "$TOP/tests/integration/fetch/lib_dovecot.sh"
 FETCH_PID=
 trap '[ -n "$FETCH_PID" ] && kill -9 "$FETCH_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT

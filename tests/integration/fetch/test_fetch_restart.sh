@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_fetch_restart - exactly once across restarts and UIDVALIDITY
-# changes, against a real Dovecot on 127.0.0.1:33144/33994:
+# changes, against a real Dovecot on 127.0.0.1:33144/33994 (plus
+# TEST_PORT_OFFSET):
 #   - the daemon stopped (SIGTERM) in the middle of a batch, then run
 #     again: every message forwarded exactly once, none skipped;
 #   - kill -9 in the middle of a batch, then run again: none skipped (a
@@ -12,7 +13,7 @@
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
 rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=33144 IMAPS_PORT=33994
+IMAP_PORT=$((33144 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33994 + ${TEST_PORT_OFFSET:-0}))
 . "$TOP/tests/integration/fetch/lib_dovecot.sh"
 FETCH_PID=
 trap '[ -n "$FETCH_PID" ] && kill -9 "$FETCH_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT

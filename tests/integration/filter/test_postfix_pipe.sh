@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_postfix_pipe - `scrubgate filter` as the pipe content filter of a
 # real Postfix (Debian's postfix package), started here with a throwaway
-# config directory (postfix -c DIR) on 127.0.0.1:33025, the pipe service
+# instance (tests/integration/lib_postfix.sh: postfix -c DIR, everything
+# under the test directory) on 127.0.0.1:33025, the pipe service
 # lines from contrib/postfix-pipe-filter/master.cf, and virtual(8)
 # delivery into Maildirs under the test directory.
 #
@@ -31,7 +32,9 @@ TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 REPO=$TOP
 rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-filter.XXXXXX) && cd "$T" || exit 2
 PORT=33025
-D=$T/etc
+PF=$T/pf
+D=$PF/conf
+. "$TOP/tests/integration/lib_postfix.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v postfix >/dev/null; then
 	echo "skipped: needs root and Debian's postfix package"
@@ -40,58 +43,30 @@ fi
 chmod 755 "$T"
 getent group sgdoors-pf >/dev/null || groupadd -r sgdoors-pf || exit 2
 
-MASTER=
-stop_postfix() {
-	local pid=$MASTER
-	postfix -c "$D" abort >/dev/null 2>&1
-	[ -n "$pid" ] || pid=$(tr -d ' ' <"$T/spool/pid/master.pid" 2>/dev/null)
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	for _ in $(seq 50); do
-		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-}
-trap 'stop_postfix; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'postfix_stop "$PF"; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
 
 # --- the Postfix instance -------------------------------------------------
-mkdir -p "$D" "$T/spool" "$T/data" "$T/mail"
+# the base (lib_postfix.sh), its own setgid_group, virtual(8) delivery into
+# Maildirs under $T/mail, nothing else delivered, no retries in the test
+postfix_instance "$PF"
+mkdir -p "$T/mail"
 chown nobody:nogroup "$T/mail"
-chown postfix "$T/data"
-cat >"$D/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = sgdoors-pf
-myhostname = pf-test.example.net
-mydomain = example.net
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost =
-alias_maps =
-alias_database =
-biff = no
-smtputf8_enable = no
-maillog_file_prefixes = /var, /dev/stdout, $T
-maillog_file = $T/maillog
-virtual_mailbox_domains = example.net, out.example, ok.example
-virtual_mailbox_base = $T/mail
-virtual_mailbox_maps = texthash:$D/vmailbox
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-default_transport = error:5.1.2 no external delivery in this test
-delay_warning_time = 0
-minimal_backoff_time = 3600s
-maximal_backoff_time = 3600s
-queue_run_delay = 3600s
-EOF
+postfix_main "$PF" \
+	"setgid_group = sgdoors-pf" \
+	"myhostname = pf-test.example.net" \
+	"mydomain = example.net" \
+	"relayhost =" \
+	"virtual_mailbox_domains = example.net, out.example, ok.example" \
+	"virtual_mailbox_base = $T/mail" \
+	"virtual_mailbox_maps = texthash:$D/vmailbox" \
+	"virtual_uid_maps = static:65534" \
+	"virtual_gid_maps = static:65534" \
+	"default_transport = error:5.1.2 no external delivery in this test" \
+	"delay_warning_time = 0" \
+	"minimal_backoff_time = 3600s" \
+	"maximal_backoff_time = 3600s" \
+	"queue_run_delay = 3600s"
 for a in help@example.net ann@example.net carol@ok.example bob@out.example; do
 	echo "$a ${a#*@}/${a%@*}/"
 done >"$D/vmailbox"
@@ -100,32 +75,10 @@ contrib=$(sed -n '/^scrubgate /,/argv=/p' "$REPO/contrib/postfix-pipe-filter/mas
 	sed -e "s|user=scrubgate|user=nobody:postdrop|" \
 	    -e "s|/usr/local/bin/scrubgate|$SG|" \
 	    -e "s|/etc/scrubgate/scrubgate.conf|$T/sg.conf|")
-cat >"$D/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-  -o content_filter=scrubgate:dummy
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-virtual   unix  -       n       n       -       -       virtual
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-$contrib
-EOF
+postfix_master "$PF" \
+	"127.0.0.1:$PORT inet n - n - - smtpd" \
+	"  -o content_filter=scrubgate:dummy" \
+	"$contrib"
 check "contrib master.cf has the pipe service" grep -q 'argv=.*filter -c' "$D/master.cf"
 
 cat >"$T/sg.conf" <<EOF
@@ -145,11 +98,10 @@ EOF
 chmod 644 "$T/sg.conf"
 mkdir -p "$T/store" && chown nobody "$T/store"
 
-run postfix -c "$D" start
+run postfix_start "$PF"
 expect_rc "postfix starts" 0
-MASTER=$(tr -d ' ' <"$T/spool/pid/master.pid" 2>/dev/null)
-chgrp postdrop "$T/spool/maildrop" "$T/spool/public"
-[ "$rc" = 0 ] || { echo "$err"; done_; }
+chgrp postdrop "$PF/queue/maildrop" "$PF/queue/public"
+[ "$rc" = 0 ] || { cat "$PF/start.out"; done_; }
 
 # inject FILE SENDER RCPT... - submit over SMTP to the filtering smtpd
 inject() {
@@ -178,7 +130,7 @@ wait_for() {
 	done
 	return 1
 }
-queued() { [ "$(find "$T/spool/$1" -type f 2>/dev/null | wc -l)" -ge "${2:-1}" ]; }
+queued() { [ "$(find "$PF/queue/$1" -type f 2>/dev/null | wc -l)" -ge "${2:-1}" ]; }
 arrived() { [ "$(maildir_count "$1")" -ge "${2:-1}" ]; }
 
 # --- 1. scrubbed, Cc'd outsider dropped from the envelope ---------------------
@@ -207,7 +159,7 @@ check "the ticket store recorded it" test -s "$T/store/tickets.db"
 check "allowed Cc recipient receives it" wait_for 10 arrived carol@ok.example
 sleep 1
 check "Cc'd outsider receives nothing" test "$(maildir_count bob@out.example)" = 0
-check "the queue is empty" sh -c "! find '$T/spool/deferred' '$T/spool/active' '$T/spool/incoming' -type f | grep -q ."
+check "the queue is empty" sh -c "! find '$PF/queue/deferred' '$PF/queue/active' '$PF/queue/incoming' -type f | grep -q ."
 
 # --- 2. a transient failure inside the filter: deferred, not lost -----------
 cp "$T/sg.conf" "$T/sg.good"
@@ -222,7 +174,7 @@ Second message, mail me at ann.private@example.org.
 EOF
 check "message 2 queued by Postfix" inject m2.eml ann@example.net help@example.net
 check "message 2 is deferred" wait_for 30 queued deferred
-check "deferral reason is the filter's line" wait_for 10 grep -q 'status=deferred.*reinjection failed' "$T/maillog"
+check "deferral reason is the filter's line" wait_for 10 grep -q 'status=deferred.*reinjection failed' "$PF/maillog"
 check "nothing bounced to the sender" test "$(maildir_count ann@example.net)" = 0
 check "message 2 not delivered yet" test "$(maildir_count help@example.net)" = 1
 cp "$T/sg.good" "$T/sg.conf"

@@ -5,7 +5,7 @@
 # killed at once, as a power cut would.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=50
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 50))
 . "$D/lib.sh"
 
 P=$(port 1)

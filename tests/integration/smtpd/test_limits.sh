@@ -5,7 +5,7 @@
 # line length (500 5.5.2).
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=30
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 30))
 . "$D/lib.sh"
 
 P=$(port 1)

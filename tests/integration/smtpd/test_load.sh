@@ -5,7 +5,7 @@
 # session still answers.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=40
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 40))
 . "$D/lib.sh"
 SOURCE=/usr/sbin/smtp-source SINK=/usr/sbin/smtp-sink
 if [ ! -x $SOURCE ] || [ ! -x $SINK ]; then

@@ -9,8 +9,9 @@
 # refuses for good (554) bounces instead of going through.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=60
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 60))
 . "$D/lib.sh"
+. "$D/../lib_postfix.sh"
 SINK=/usr/sbin/smtp-sink
 if [ ! -x /usr/sbin/postfix ] || [ ! -x $SINK ] || ! id postfix >/dev/null 2>&1; then
 	bad "Postfix missing (Debian package postfix; make deps)"
@@ -19,62 +20,28 @@ fi
 IN=$(port 1) GW=$(port 2) RE=$(port 3) PS=$(port 4)
 chmod 711 "$T"
 PF=$T/pf
-mkdir -p "$PF/conf" "$PF/queue" "$PF/data"
-chown postfix "$PF/data"
 mkdir -m 777 sink
 
-# Postfix's main.cf: a throwaway instance, all under $PF
-cat >"$PF/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-meta_directory = /etc/postfix
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-myhostname = pf.test
-mydomain = pf.test
-myorigin = pf.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$PS
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-smtputf8_enable = no
-alias_maps =
-alias_database =
-local_recipient_maps =
-bounce_queue_lifetime = 0
-maximal_queue_lifetime = 1h
-# the lines of contrib/postfix-content-filter/main.cf:
-$(grep -v '^#' "$D/../../../contrib/postfix-content-filter/main.cf" | grep . | sed "s/10025/$GW/")
-CF
-# master.cf: the stock services we need, then contrib's two services
-cat >"$PF/conf/master.cf" <<CF
-127.0.0.1:$IN inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-$(grep -v '^#' "$D/../../../contrib/postfix-content-filter/master.cf" | grep . | sed "s/10026/$RE/")
-CF
+# a throwaway instance, all under $PF: the base (lib_postfix.sh), a relay
+# to the sink, then the lines of contrib/postfix-content-filter/main.cf
+postfix_instance "$PF"
+postfix_main "$PF" \
+	"myhostname = pf.test" \
+	"mydomain = pf.test" \
+	"myorigin = pf.test" \
+	"relayhost = [127.0.0.1]:$PS" \
+	"smtpd_relay_restrictions = permit_mynetworks, reject" \
+	"smtp_tls_security_level = none" \
+	"smtpd_tls_security_level = none" \
+	"local_recipient_maps =" \
+	"bounce_queue_lifetime = 0" \
+	"maximal_queue_lifetime = 1h" \
+	"# the lines of contrib/postfix-content-filter/main.cf:" \
+	"$(grep -v '^#' "$D/../../../contrib/postfix-content-filter/main.cf" | grep . | sed "s/10025/$GW/")"
+# master.cf: the client's smtpd, then contrib's two services
+postfix_master "$PF" \
+	"127.0.0.1:$IN inet n - n - - smtpd" \
+	"$(grep -v '^#' "$D/../../../contrib/postfix-content-filter/master.cf" | grep . | sed "s/10026/$RE/")"
 
 sinkuser=; [ "$(id -u)" = 0 ] && sinkuser="-u nobody"
 $SINK $sinkuser -d "$T/sink/%M." 127.0.0.1:"$PS" 64 >sink.log 2>&1 &
@@ -84,11 +51,9 @@ write_conf gw.conf "$GW" "trusted_peers = 127.0.0.1" "next_hop = smtp://127.0.0.
 tls = none"
 start_gw gw.conf "$GW" || { bad "gateway starts"; done_; }
 
-postfix_stop() { postfix -c "$PF/conf" stop >/dev/null 2>&1; }
-trap 'postfix_stop; cleanup' EXIT
-postfix -c "$PF/conf" check >pfcheck.out 2>&1
-if ! postfix -c "$PF/conf" start >pfstart.out 2>&1; then
-	bad "postfix starts: $(tail -n 3 "$PF/maillog" pfstart.out pfcheck.out 2>/dev/null | tr '\n' ' ')"
+trap 'postfix_stop "$PF"; cleanup' EXIT
+if ! postfix_start "$PF"; then
+	bad "postfix starts: $(tail -n 3 "$PF/maillog" "$PF/start.out" 2>/dev/null | tr '\n' ' ')"
 	done_
 fi
 check "Postfix instance up on 127.0.0.1:$IN" wait_for 20 listening "$IN"
@@ -110,6 +75,6 @@ run smtp send "$IN" ann@example.net support@localhost m2.eml
 check "the unscrubbable message is refused by scrubgate (554 5.6.0 in Postfix's log)" \
 	wait_for 30 grep -q 'status=bounced.*5\.6\.0' "$PF/maillog"
 check "and never reaches the next hop unscrubbed" sh -c "! grep -l 'pf2@test' sink/* 2>/dev/null | xargs -r grep -L 'Undelivered\|bounce\|MAILER-DAEMON' | grep -q ."
-postfix_stop
+postfix_stop "$PF"
 stop_gw
 done_

@@ -4,7 +4,7 @@
 # client byte, and still takes and delivers mail.  Skipped when not root.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=70
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 70))
 . "$D/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then

@@ -6,7 +6,7 @@
 # SIZE and the logs' privacy.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=0
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 0))
 . "$D/lib.sh"
 
 P=$(port 1)

@@ -5,7 +5,7 @@
 # discarded (CVE-2011-0411 class); a bad certificate is a config error.
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/../../cli/lib.sh" "$@"
-TEST_PORT_OFFSET=10
+TEST_PORT_OFFSET=$((${TEST_PORT_OFFSET:-0} + 10))
 . "$D/lib.sh"
 
 # the test CA and a server certificate for localhost
