@@ -4,7 +4,9 @@
  * degenerate boundaries, a bound on structural parts) guards libetpan,
  * which has no nesting limit and known parser bugs; then mailmime_parse
  * builds the tree, which borrows the input buffer (every dt_data and
- * mm_mime_start points into it) until mailmime_free.  Nothing is
+ * mm_mime_start points into it) until mailmime_free.  A pre-pass over
+ * every header block learns the known entities before any text is
+ * scanned.  Nothing is
  * re-serialised by libetpan: every change is an edit of a byte range of the
  * input (struct edits, global offsets), and splice_apply copies everything
  * else verbatim.  Header blocks are split by header.c; leaves are decoded
@@ -93,12 +95,12 @@ scrub_fail(struct scrub_ctx *c, enum scrub_err e, const char *where)
 	return -1;
 }
 
-/* scan_text - the text_redact_fn every carrier uses: recognize, then
- * turn each finding into a replacement, counting and explaining */
+/* scrub_scan_cut - scrub_scan_text, but a finding that starts before cut
+ * ends there at the latest (a file name's extension stays) */
 int
-scrub_scan_text(void *vctx, const char *text, size_t len, struct edits *out)
+scrub_scan_cut(struct scrub_ctx *c, const char *text, size_t len, size_t cut,
+    struct edits *out)
 {
-	struct scrub_ctx *c = vctx;
 	const struct policy_spec *spec = c->p->spec;
 	enum scrub_err err = ERR_OK;
 
@@ -107,23 +109,32 @@ scrub_scan_text(void *vctx, const char *text, size_t len, struct edits *out)
 		return scrub_fail(c, err ? err : ERR_MATCH_LIMIT, c->where);
 	for (size_t i = 0; i < c->findings.n; i++) {
 		const struct finding *f = &c->findings.v[i];
+		size_t end = f->start < cut && f->end > cut ? cut : f->end;
 
 		if (spec->kinds[f->kind].action == ACTION_OFF)
 			continue;
 		buf_reset(&c->rep);
 		if (redact_replacement(spec, f->kind, text + f->start,
-		    f->end - f->start, &c->rep) < 0 ||
-		    edits_add(out, f->start, f->end, c->rep.p, c->rep.len) < 0)
+		    end - f->start, &c->rep) < 0 ||
+		    edits_add(out, f->start, end, c->rep.p, c->rep.len) < 0)
 			return scrub_fail(c, ERR_NOMEM, c->where);
 		c->res->counts[f->kind]++;
 		if (c->flags & SCRUB_EXPLAIN) {
 			buf_printf(&c->res->explain, "  %s: %s at %zu-%zu \"", c->where,
-			    policy_kind_name(spec, f->kind), f->start, f->end);
-			redact_preview(text + f->start, f->end - f->start, &c->res->explain);
+			    policy_kind_name(spec, f->kind), f->start, end);
+			redact_preview(text + f->start, end - f->start, &c->res->explain);
 			buf_puts(&c->res->explain, "\"\n");
 		}
 	}
 	return 0;
+}
+
+/* scan_text - the text_redact_fn every carrier uses: recognize, then
+ * turn each finding into a replacement, counting and explaining */
+int
+scrub_scan_text(void *vctx, const char *text, size_t len, struct edits *out)
+{
+	return scrub_scan_cut(vctx, text, len, len, out);
 }
 
 /* add_edit - one global splice */
@@ -273,7 +284,7 @@ field_line(const char *p, size_t n)
  * would both claim (and edit) the same bytes. */
 static size_t
 header_stop(struct scrub_ctx *c, const struct mailmime *child,
-    size_t hs, size_t he)
+    size_t hs, size_t he, int record)
 {
 	size_t bs, be;
 
@@ -288,12 +299,15 @@ header_stop(struct scrub_ctx *c, const struct mailmime *child,
 	} else {
 		return he;
 	}
-	/* bs == hs: not even the first line is a field, the header is empty */
-	if (bs < hs || bs >= he)
+	/* bs == hs: not even the first line is a field, the header is empty
+	 * (for a single part: a multipart's mm_mime_start is the start of
+	 * its message, header included) */
+	if (bs < hs || bs >= he ||
+	    (bs == hs && child->mm_type != MAILMIME_SINGLE))
 		return he;
 	/* a field libetpan did not take (the last one, unterminated) stays
 	 * where it is; a line that is no field gets the empty line */
-	if (!field_line(c->in + bs, he - bs)) {
+	if (record && !field_line(c->in + bs, he - bs)) {
 		if (c->nseps < sizeof(c->seps) / sizeof(c->seps[0]))
 			c->seps[c->nseps] = bs;
 		c->nseps++;
@@ -313,7 +327,7 @@ walk_message(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 	if (data_span(c, m->mm_body, &ms, &me) < 0)
 		return scrub_fail(c, ERR_PARSE, "message");
 	hb_end = ms + header_block_end(c->in + ms, me - ms);
-	hb_end = header_stop(c, child, ms, hb_end);
+	hb_end = header_stop(c, child, ms, hb_end, 1);
 	if (hb_end - ms > c->p->spec->limits.max_header_size)
 		return scrub_fail(c, ERR_HEADER_SIZE, c->path);
 	if (scrub_headers(c, ms, hb_end, depth == 0) < 0)
@@ -343,8 +357,12 @@ walk_multipart(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 		/* a body part's own fields (X-Owner:, Content-Description:
 		 * ...) are scanned like a message's; Content-* stay */
 		if (part->mm_type == MAILMIME_SINGLE)
-			pe = header_stop(c, part, ps, pe);
+			pe = header_stop(c, part, ps, pe, 1);
 		if (pe > ps && scrub_headers(c, ps, pe, 0) < 0)
+			return -1;
+		/* a leaf's names wait for its attachment policy (scrub_leaf) */
+		if (part->mm_type != MAILMIME_SINGLE && pe > ps &&
+		    scrub_names(c, ps, pe) < 0)
 			return -1;
 		if (walk(c, part, depth + 1, ps, pe) < 0)
 			return -1;
@@ -378,6 +396,51 @@ walk(struct scrub_ctx *c, struct mailmime *m, unsigned depth, size_t hb_start,
 	return scrub_fail(c, ERR_PARSE, c->path);
 }
 
+/* learn - the pre-pass: the known entities of every header block the walk
+ * will scrub, learnt before any text is scanned.  It reads the same blocks
+ * as walk within the same limits and reports nothing: where the walk will
+ * fail, it stops. */
+static void
+learn(struct scrub_ctx *c, struct mailmime *m, unsigned depth,
+    unsigned *nparts)
+{
+	const struct scrub_limits *lim = &c->p->spec->limits;
+	struct mailmime *child;
+	size_t ms, me, he;
+
+	if (depth > lim->max_depth || ++*nparts > lim->max_parts)
+		return;
+	if (m->mm_type == MAILMIME_MESSAGE) {
+		child = m->mm_data.mm_message.mm_msg_mime;
+		if (data_span(c, m->mm_body, &ms, &me) < 0)
+			return;
+		he = header_stop(c, child, ms,
+		    ms + header_block_end(c->in + ms, me - ms), 0);
+		if (he - ms > lim->max_header_size)
+			return;
+		scrub_learn_entities(c, ms, he, depth == 0);
+		if (child != NULL)
+			learn(c, child, depth + 1, nparts);
+		return;
+	}
+	if (m->mm_type != MAILMIME_MULTIPLE)
+		return;
+	for (clistiter *it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
+	    it != NULL; it = clist_next(it)) {
+		struct mailmime *part = clist_content(it);
+		size_t ps = (size_t)(part->mm_mime_start - c->in);
+
+		if (part->mm_mime_start < c->in || part->mm_length > c->len - ps)
+			return;
+		he = ps + header_block_end(c->in + ps, part->mm_length);
+		if (part->mm_type == MAILMIME_SINGLE)
+			he = header_stop(c, part, ps, he, 0);
+		if (he > ps)
+			scrub_learn_entities(c, ps, he, 0);
+		learn(c, part, depth + 1, nparts);
+	}
+}
+
 /* message_id - the root's Message-ID, unfolded, printable ASCII only */
 static void
 message_id(struct scrub_ctx *c, struct mailmime *root)
@@ -408,6 +471,7 @@ ctx_free(struct scrub_ctx *c)
 {
 	findings_free(&c->findings);
 	entities_free(&c->ents);
+	entities_free(&c->keep);
 	edits_free(&c->splices);
 	edits_free(&c->text_edits);
 	buf_free(&c->rep);
@@ -433,6 +497,7 @@ scrub_message(const struct scrub_policy *p, const char *in, size_t len,
 	c.eol = header_eol(in, len);
 	findings_init(&c.findings);
 	entities_init(&c.ents);
+	entities_init(&c.keep);
 	edits_init(&c.splices);
 	edits_init(&c.text_edits);
 	buf_init(&c.rep, 0);
@@ -448,6 +513,8 @@ scrub_message(const struct scrub_policy *p, const char *in, size_t len,
 		goto fail;
 	}
 	message_id(&c, root);
+	learn(&c, root, 0, &c.nparts);
+	c.nparts = 0;
 	if (walk(&c, root, 0, 0, 0) < 0)
 		goto fail;
 	if (c.splices.n > 0 && c.nseps > sizeof(c.seps) / sizeof(c.seps[0])) {

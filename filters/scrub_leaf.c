@@ -1,5 +1,6 @@
-/* scrub_leaf - one single MIME part: attachment policy, then for text the
- * decode / convert / redact / re-encode round.
+/* scrub_leaf - one single MIME part: attachment policy (on the file name
+ * as it came), the file names redacted, then for text the decode /
+ * convert / redact / re-encode round.
  *
  * A part that is not changed is not touched at all.  A changed text part
  * gets a new body (same transfer encoding where it still fits, else
@@ -263,6 +264,121 @@ rewrite_text(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
 	return r;
 }
 
+/* delimiter_end - what follows "--boundary" on a delimiter line: "--"
+ * or nothing, then blanks (RFC 2046 transport padding) and the line end */
+static int
+delimiter_end(const char *s, size_t n)
+{
+	size_t i = n >= 2 && s[0] == '-' && s[1] == '-' ? 2 : 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	return i == n || s[i] == '\n';
+}
+
+/* delimiter_line - in[pos..end) is "--b" or "--b--" (then blanks) for
+ * the boundary of a multipart around m */
+static int
+delimiter_line(const struct scrub_ctx *c, const struct mailmime *m,
+    size_t pos, size_t end)
+{
+	for (const struct mailmime *p = m->mm_parent; p; p = p->mm_parent) {
+		const char *b;
+		size_t bl;
+
+		if (p->mm_type != MAILMIME_MULTIPLE || p->mm_content_type == NULL ||
+		    (b = mailmime_content_param_get(p->mm_content_type,
+		    (char *)"boundary")) == NULL)
+			continue;
+		bl = strlen(b);
+		if (end - pos >= bl + 2 && c->in[pos] == '-' &&
+		    c->in[pos + 1] == '-' && memcmp(c->in + pos + 2, b, bl) == 0 &&
+		    delimiter_end(c->in + pos + 2 + bl, end - pos - 2 - bl))
+			return 1;
+	}
+	return 0;
+}
+
+/* holds_delimiter - the body in[bs..be) has a line that is the delimiter
+ * of a multipart around the part: 0 no; 1 yes, but from there on only
+ * delimiters and blank lines; 2 with text after it.  libetpan did not
+ * split there (it does not after an empty part, "--b" right after "--b",
+ * nor where a nested multipart reuses its parent's boundary), other
+ * readers do: text they see as parts of their own was not scrubbed as
+ * such (a base64 body read as plain text), and a rewrite would change
+ * what they see. */
+static int
+holds_delimiter(const struct scrub_ctx *c, const struct mailmime *m,
+    size_t bs, size_t be)
+{
+	size_t pos, end;
+	int seen = 0;
+
+	if (m->mm_parent == NULL)
+		return 0;
+	for (pos = bs; pos < be; pos = end) {
+		const char *nl = memchr(c->in + pos, '\n', be - pos);
+		size_t i;
+
+		end = nl ? (size_t)(nl - c->in) + 1 : be;
+		if (c->in[pos] == '-' && delimiter_line(c, m, pos, end))
+			seen = 1;
+		else if (seen) {
+			for (i = pos; i < end && strchr(" \t\r\n", c->in[i]); i++)
+				;
+			if (i < end)
+				return 2;
+		}
+	}
+	return seen;
+}
+
+/* leaf_policy - the attachment policy, on the file name as it came (RFC
+ * 2231 and encoded words decoded), then the names redacted; *kind_r is
+ * text_type's answer.  Where libetpan read another name (it does not
+ * decode RFC 2231; bytes after a quoted name are ours, not its), the
+ * stricter answer for the two wins.  0 go on, 1 done (dropped), -1
+ * failed. */
+static int
+leaf_policy(struct scrub_ctx *c, const struct mailmime_single_fields *sf,
+    size_t hs, size_t he, size_t bs, size_t be, const char *type,
+    int message_block, int *kind_r)
+{
+	const char *fname, *etpan;
+	struct buf name;
+	int attachment, r = 0;
+
+	etpan = sf->fld_disposition_filename ? sf->fld_disposition_filename :
+	    sf->fld_content_name;
+	buf_init(&name, c->p->spec->limits.max_header_size * 4 + 64);
+	if ((r = scrub_part_name(c, hs, he, &name)) < 0) {
+		buf_free_clean(&name);
+		return -1;
+	}
+	fname = r == 1 ? name.p : etpan;
+	r = 0;
+	*kind_r = text_type(type, fname);
+	attachment = fname != NULL || (sf->fld_disposition &&
+	    sf->fld_disposition->dsp_type && sf->fld_disposition->dsp_type->dsp_type ==
+	    MAILMIME_DISPOSITION_TYPE_ATTACHMENT);
+	if (*kind_r != 1 || attachment) {
+		enum attach_action a = attach_policy_for(c->p->spec, type, fname);
+
+		if (etpan != NULL && fname != etpan &&
+		    attach_policy_for(c->p->spec, type, etpan) > a)
+			a = attach_policy_for(c->p->spec, type, etpan);
+		if (a == ATTACH_REJECT)
+			r = scrub_fail(c, ERR_ATTACHMENT, c->where);
+		else if (a == ATTACH_DROP)
+			r = drop_part(c, hs, he, bs, be, type, message_block) < 0 ? -1 : 1;
+	}
+	buf_free_clean(&name);
+	/* the policy has read the names as they came: now they are redacted */
+	if (r == 0 && scrub_names(c, hs, he) < 0)
+		r = -1;
+	return r;
+}
+
 /* scrub_leaf - see scrub_int.h */
 int
 scrub_leaf(struct scrub_ctx *c, struct mailmime *m, size_t hs, size_t he)
@@ -271,17 +387,17 @@ scrub_leaf(struct scrub_ctx *c, struct mailmime *m, size_t hs, size_t he)
 	const struct policy_spec *spec = c->p->spec;
 	const struct mailmime_data *d = m->mm_data.mm_single;
 	char type[160];
-	const char *fname, *charset, *text;
+	const char *charset, *text;
 	size_t bs, be, tlen;
-	int kind, attachment, converted = 0, changed = 0, r = -1;
+	int kind, converted = 0, changed = 0, fragile, r = -1;
 	int message_block = m->mm_parent_type == MAILMIME_MESSAGE;
 	enum cte cte;
 	struct buf dec, conv, red;
 
+	c->name_edits = c->splices.n;
 	memset(&sf, 0, sizeof(sf));
 	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
 	type_string(m->mm_content_type, type, sizeof(type));
-	fname = sf.fld_disposition_filename ? sf.fld_disposition_filename : sf.fld_content_name;
 	snprintf(c->wherebuf, sizeof(c->wherebuf), "part %s (%s)", c->path, type);
 	c->where = c->wherebuf;
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
@@ -291,17 +407,14 @@ scrub_leaf(struct scrub_ctx *c, struct mailmime *m, size_t hs, size_t he)
 	if (d->dt_data.dt_text.dt_data < c->in || be > c->len)
 		return scrub_fail(c, ERR_PARSE, c->where);
 
-	kind = text_type(type, fname);
-	attachment = fname != NULL || (sf.fld_disposition && sf.fld_disposition->dsp_type &&
-	    sf.fld_disposition->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT);
-	if (kind != 1 || attachment) {
-		enum attach_action a = attach_policy_for(spec, type, fname);
-
-		if (a == ATTACH_REJECT)
-			return scrub_fail(c, ERR_ATTACHMENT, c->where);
-		if (a == ATTACH_DROP)
-			return drop_part(c, hs, he, bs, be, type, message_block);
-	}
+	/* fail closed where libetpan and other readers split differently:
+	 * when they would see text of their own, or a change here */
+	if ((fragile = holds_delimiter(c, m, bs, be)) == 2)
+		return scrub_fail(c, ERR_BAD_BOUNDARY, c->where);
+	if ((r = leaf_policy(c, &sf, hs, he, bs, be, type, message_block,
+	    &kind)) != 0)
+		return r < 0 || fragile ?
+		    scrub_fail(c, ERR_BAD_BOUNDARY, c->where) : 0;
 	cte = cte_of(&sf);
 	if (kind == 0 || cte == CTE_OTHER)
 		return 0;
@@ -343,8 +456,11 @@ scrub_leaf(struct scrub_ctx *c, struct mailmime *m, size_t hs, size_t he)
 	}
 	if (redact_text(c, strcmp(type, "text/html") == 0, text, tlen, &red, &changed) < 0)
 		goto out;
-	r = changed ? rewrite_text(c, hs, he, bs, be, cte, charset, converted, &red,
-	    message_block) : 0;
+	if (changed && fragile)
+		r = scrub_fail(c, ERR_BAD_BOUNDARY, c->where);
+	else
+		r = changed ? rewrite_text(c, hs, he, bs, be, cte, charset,
+		    converted, &red, message_block) : 0;
 out:
 	buf_free_clean(&dec);
 	buf_free_clean(&conv);

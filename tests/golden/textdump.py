@@ -61,6 +61,8 @@ def dump(msg, out):
     for part in msg.walk():
         for name, value in part.items():
             out.append('%s: %s' % (name, header_text(value)))
+        if part.get_filename() is not None:   # RFC 2231 decoded
+            out.append('filename: %s' % part.get_filename())
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
