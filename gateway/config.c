@@ -71,7 +71,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "attachments", "default", CT_ATTACH, "keep", 0, 0,
 	  F(spec.attach_default), 0,
 	  "What happens to a non-text attachment no rule matches: keep "
-	  "(byte-identical), drop (replaced by a short text/plain note) or "
+	  "(the body byte-identical; personal data in its file name is "
+	  "redacted), drop (replaced by a short text/plain note) or "
 	  "reject (the whole message fails and is quarantined)." },
 	{ "attachments", NULL, CT_ATTACH_RULE, "", 0, 0, F(spec.attach),
 	  F(spec.nattach),
