@@ -12,8 +12,12 @@
  * a few bytes past the cluster).  '@' opens an e-mail window, ':' between
  * hex digits an IPv6 window.  Matches then go through the kind's check
  * (recognize_context.c: the checksum and date validators of validate.c
- * plus context words), the allow-list and the replacement-token guard, and
- * finally overlaps are resolved by kind priority and length.
+ * plus context words), the allow-list and the replacement-token guard;
+ * overlaps are resolved best first (kind priority, then length), and the
+ * findings are settled: the text with stand-ins for them is scanned again
+ * around them until nothing new turns up (recognize_policy.c), so that a
+ * second scrub finds what the first left.  The trigger loop takes a range
+ * for those rescans.
  *
  * Custom patterns have no trigger and scan the whole text; known entities
  * are found by a memchr-driven literal search (recognize_policy.c).
@@ -32,7 +36,7 @@
 #include <strings.h>
 
 #define CLUSTER_MAX 512		/* bytes in one cluster */
-#define EMAIL_LOCAL_MAX 64
+#define EMAIL_LOCAL_MAX 256	/* RFC 5321 says 64; VERP and list addresses run longer */
 #define EMAIL_DOMAIN_MAX 255
 #define IPV6_WINDOW 64
 
@@ -135,22 +139,32 @@ cluster_kinds(struct scan *sc, const struct cluster *c)
 	return m;
 }
 
-/* separator class used by phone numbers: space, NBSP, . - / ( ) */
+/* separator class used by phone numbers: space, NBSP, . - / ( ); a '.'
+ * before white space ends a sentence, not a group ("call 070 123. 2024") */
 #define PSEP "(?:[ .\\-/()]|\\x{a0})"
+#define PSEPS "(?:(?!\\.(?:[ ]|\\x{a0}))" PSEP "){1,3}+"
 #define LB "(?<![\\w+./-])"
 #define LA "(?![\\w]|[-+./][0-9])"
 #define OCT "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 #define H4 "[0-9A-Fa-f]{1,4}"
 #define V4 "(?:" OCT "\\.){3}" OCT
 
+/* an e-mail local part: dot-atoms of letters (with the combining marks of
+ * decomposed accents), digits and RFC 5322 atext, and an apostrophe that
+ * a word processor made curly (U+2019, U+02BC) between two of them, as in
+ * "o'brien@" typed in a letter: the whole local part is the address */
+#define APOS "[\\x{2019}\\x{2bc}]"
+#define EATOM "[\\p{L}\\p{N}\\p{M}!#$%&'+/=?^_`{|}~-]"
+#define ELOCAL EATOM "++(?:" APOS EATOM "++)*+"
+
 /* one row per built-in kind, in priority order: on overlap, the earlier
  * row wins (then the longer match) */
 static const struct kind_def kind_defs[] = {
 	{ KIND_EMAIL,
-	  "(?<![\\p{L}\\p{N}.!#$%&'+/=?^_`{|}~-])"
-	  "[\\p{L}\\p{N}!#$%&'+/=?^_`{|}~-]++(?:\\.[\\p{L}\\p{N}!#$%&'+/=?^_`{|}~-]++)*+"
-	  "@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?\\.)+"
-	  "(?:\\p{L}{2,63}|xn--[a-zA-Z0-9-]{1,59})(?![\\p{L}\\p{N}-]|\\.[\\p{L}\\p{N}])",
+	  "(?<![\\p{L}\\p{N}\\p{M}.!#$%&'+/=?^_`{|}~-]|[\\p{L}\\p{N}]" APOS ")"
+	  ELOCAL "(?:\\." ELOCAL ")*+"
+	  "@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\p{M}-]{0,61}[\\p{L}\\p{N}\\p{M}])?\\.)+"
+	  "(?:\\p{L}{2,63}|xn--[a-zA-Z0-9-]{1,59})(?![\\p{L}\\p{N}\\p{M}-]|\\.[\\p{L}\\p{N}])",
 	  recognize_check_none, 0 },
 	{ KIND_IBAN, LB "[A-Z]{2}[0-9]{2}(?: ?[0-9A-Z]){11,30}(?!\\w)", recognize_check_iban, 1 },
 	{ KIND_CARD, "(?<![\\w+./,-])[0-9](?:[ -]?[0-9]){12,18}(?!\\w|[.,-]?[0-9])",
@@ -177,8 +191,8 @@ static const struct kind_def kind_defs[] = {
 	  "|(?:" H4 ":){1,3}(?::" H4 "){1,4}|(?:" H4 ":){1,2}(?::" H4 "){1,5}"
 	  "|" H4 ":(?::" H4 "){1,6}|:(?::" H4 "){1,7}|::)(?![\\w:]|\\.[0-9])",
 	  recognize_check_ipv6, 0 },
-	{ KIND_IPV4, "(?<![\\w.:/-])" V4 "(?![\\w]|\\.?[0-9])", recognize_check_ipv4, 1 },
-	{ KIND_PHONE, "(?<![\\w+./-])(?:\\+|\\()?[0-9]++(?:" PSEP "{1,3}+[0-9]++){0,8}+\\)?"
+	{ KIND_IPV4, "(?<![\\w.:/]|(?<![0-9])-)" V4 "(?![\\w]|\\.?[0-9])", recognize_check_ipv4, 1 },
+	{ KIND_PHONE, "(?<![\\w+./-])(?:\\+|\\()?[0-9]++(?:" PSEPS "[0-9]++){0,8}+\\)?"
 	  "(?![\\w]|[.\\-/][0-9])", recognize_check_phone, 1 },
 };
 
@@ -250,8 +264,12 @@ recognizer_create(const struct policy_spec *spec, const char **error_r)
 		*error_r = "out of memory";
 		return NULL;
 	}
-	for (int k = 0; k < KIND_MAX; k++)
+	for (int k = 0; k < KIND_MAX; k++) {
 		r->enabled[k] = spec->kinds[k].action != ACTION_OFF;
+		r->keep_last[k] = spec->kinds[k].action == ACTION_MASK_KEEP_LAST ?
+		    (int)spec->kinds[k].keep_last : -1;
+		r->masks |= r->keep_last[k] >= 0;
+	}
 	if ((r->mctx = pcre2_match_context_create(NULL)) == NULL)
 		goto nomem;
 	pcre2_set_match_limit(r->mctx, spec->limits.match_limit);
@@ -317,10 +335,14 @@ scan_window(struct scan *sc, const struct kind_def *d, size_t s, size_t e)
 		if (ms >= e)
 			break;
 		ne = me;
+		if (d->kind == KIND_EMAIL)
+			ms = recognize_email_key(sc, ms, me);
 		if (me > ms && d->check(sc, ms, &ne)) {
 			if (recognize_add(sc, ms, ne, d->kind) < 0)
 				return -1;
-			off = me;
+			/* a check that shortened the match (an IBAN followed by
+			 * another) leaves the rest to be looked at again */
+			off = ne > ms ? ne : me;
 		} else
 			off = recognize_next_char(sc->t, sc->len, ms);
 	}
@@ -523,9 +545,8 @@ do_cluster(struct scan *sc, size_t s)
 	struct cluster c;
 	unsigned m;
 
-	memset(&c, 0, sizeof(c));
 	c.s = s;
-	cluster_measure(sc, &c);
+	cluster_measure(sc, &c);	/* sets every other field */
 	/* most clusters (sizes, counts, times) are too small for any kind */
 	if (c.nd < 6 && c.ndots < 3 && c.lead_upper < 6)
 		return c.e > s ? c.e : s + 1;
@@ -655,21 +676,22 @@ next_trigger(const unsigned char *t, size_t i, size_t len)
 	return i;
 }
 
-/* scan_builtin - the trigger loop over the whole text */
-static int
-scan_builtin(struct scan *sc)
+/* recognize_scan_builtin - the trigger loop over [from, to); what starts
+ * there may end past to, and look-arounds see the whole text */
+int
+recognize_scan_builtin(struct scan *sc, size_t from, size_t to)
 {
 	const unsigned char *t = (const unsigned char *)sc->t;
-	size_t i = 0, len = sc->len;
+	size_t i = from, len = sc->len;
 
 	/* no built-in kind on: nothing here could find anything */
 	if (sc->r->cluster_mask == 0 && !sc->r->enabled[KIND_EMAIL] &&
 	    !sc->r->enabled[KIND_IPV6])
 		return 0;
-	while (i < len && !sc->err) {
+	while (i < to && !sc->err) {
 		unsigned char cls;
 
-		if ((i = next_trigger(t, i, len)) >= len)
+		if ((i = next_trigger(t, i, to)) >= to)
 			break;
 		cls = trig[t[i]];
 		if (cls == T_AT)
@@ -746,8 +768,9 @@ recognizer_scan(const struct recognizer *r, const char *text, size_t len,
 		*err_r = ERR_NOMEM;
 		return -1;
 	}
-	if (scan_builtin(&sc) == 0 && recognize_scan_custom(&sc) == 0 &&
-	    recognize_scan_entities(&sc, ents) == 0 && recognize_resolve(&sc, out) == 0)
+	if (recognize_scan_builtin(&sc, 0, len) == 0 && recognize_scan_custom(&sc) == 0 &&
+	    recognize_scan_entities(&sc, ents) == 0 && recognize_resolve(&sc, out) == 0 &&
+	    recognize_settle(&sc, ents, out) == 0)
 		rc = 0;
 	if (rc < 0)
 		*err_r = sc.err ? sc.err : ERR_NOMEM;

@@ -6,8 +6,10 @@
  * and the precise patterns run only there.  Custom patterns from the policy
  * and known entities (names and addresses from the message's own headers)
  * are found too.  Values on the allow-list are never reported, nor text
- * inside a replacement token scrubgate itself wrote ("[EMAIL]",
- * "[PHONE-7f3a9c2e]", "****1234"), so that scrubbing is idempotent.
+ * touching a replacement token scrubgate itself wrote ("[EMAIL]",
+ * "[PHONE-7f3a9c2e]", and "****1234" when the policy masks).  The findings
+ * are settled: what a scan of the text with every finding replaced would
+ * find is found too, so that scrubbing scrubbed text changes nothing.
  *
  * A recognizer is immutable after recognizer_create and may be shared by
  * threads; recognizer_scan keeps its scratch state on the caller's side.

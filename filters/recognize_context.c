@@ -103,6 +103,11 @@ static const char *const version_words[] = {
 	"v.", NULL
 };
 
+/* words between a version word and its number: "upgraded to 4.18.0.1" */
+static const char *const version_links[] = {
+	"to", "from", "is", "was", "of", "now", NULL
+};
+
 static const char *const ssn_words[] = {
 	"ssn", "ss", "social", "security", "ssnr", NULL
 };
@@ -137,13 +142,100 @@ recognize_check_none(struct scan *sc, size_t s, size_t *e)
 	return 1;
 }
 
+/* version_before - a version number ("2.55", "v1.2.3") right before s,
+ * past blanks and an opening bracket: "SpamAssassin 2.55 (1.174.2.19-...)" */
+static int
+version_before(const struct scan *sc, size_t s)
+{
+	size_t j = s, k, dots = 0;
+
+	while (j > 0 && s - j < 3 && (sc->t[j - 1] == ' ' || sc->t[j - 1] == '('))
+		j--;
+	if (j == s || j == 0 || !bytes_is_digit((unsigned char)sc->t[j - 1]))
+		return 0;
+	for (k = j; k > 0 && j - k < 16 && (bytes_is_digit((unsigned char)sc->t[k - 1]) ||
+	    sc->t[k - 1] == '.'); k--)
+		dots += sc->t[k - 1] == '.';
+	if (k < j && sc->t[k] == '.')
+		return 0;
+	if (k > 0 && (sc->t[k - 1] == 'v' || sc->t[k - 1] == 'V'))
+		k--;
+	if (k > 0 && (bytes_is_alnum((unsigned char)sc->t[k - 1]) || sc->t[k - 1] == '.' ||
+	    sc->t[k - 1] == ':'))
+		return 0;
+	return dots >= 1 && dots <= 2;
+}
+
+/* version_tag - a tag glued on after the dotted number: "-exp", "-rc1",
+ * "-2003-05-19" (a dash and a letter, or a dash and a year and a dash) */
+static int
+version_tag(const struct scan *sc, size_t e)
+{
+	const char *t = sc->t;
+
+	if (e + 1 >= sc->len || t[e] != '-')
+		return 0;
+	if (bytes_is_alpha((unsigned char)t[e + 1]))
+		return 1;
+	for (size_t i = 1; i <= 4; i++)
+		if (e + i >= sc->len || !bytes_is_digit((unsigned char)t[e + i]))
+			return 0;
+	return e + 5 < sc->len && t[e + 5] == '-';
+}
+
+/* range_end - s follows "a.b.c.d-": the second address of a range (the
+ * pattern lets a '-' after a digit through only for this) */
+static int
+range_end(const struct scan *sc, size_t s)
+{
+	size_t k = s - 1, dots = 0;
+
+	while (k > 0 && s - k < 17 && (bytes_is_digit((unsigned char)sc->t[k - 1]) ||
+	    sc->t[k - 1] == '.'))
+		dots += sc->t[--k] == '.';
+	return dots == 3;
+}
+
+/* recognize_check_ipv4 - not a version: no version word or version number
+ * before it, no version tag after it */
 int
 recognize_check_ipv4(struct scan *sc, size_t s, size_t *e)
 {
 	char w1[20], w2[20];
 
+	if (s > 0 && sc->t[s - 1] == '-' && !range_end(sc, s))
+		return 0;
 	prev_words(sc, s, w1, w2);
-	return !word_in(w1, version_words);
+	if (word_in(w1, version_words) ||
+	    (word_in(w1, version_links) && word_in(w2, version_words)))
+		return 0;
+	return !version_before(sc, s) && !version_tag(sc, *e);
+}
+
+/* keys of key=value log fields that hold an address ("user=bob@...") */
+static const char *const email_keys[] = {
+	"user", "username", "login", "email", "mail", "from", "to", "cc", "bcc",
+	"sender", "recipient", "rcpt", "orig_to", "address", "addr", "account",
+	"owner", "contact", "reply_to", "uid", NULL
+};
+
+/* recognize_email_key - where the address in [s, e) starts: past a
+ * "key=" of a log line that the local part took in ("user=bob@..."; '='
+ * is atext, but no mailbox is called that) */
+size_t
+recognize_email_key(struct scan *sc, size_t s, size_t e)
+{
+	char w[20];
+	size_t i;
+
+	for (i = s; i < e && i - s < sizeof(w) - 1 &&
+	    (bytes_is_alpha((unsigned char)sc->t[i]) || sc->t[i] == '_'); i++)
+		w[i - s] = (char)(sc->t[i] | 0x20);
+	w[i - s] = '\0';
+	if (i == s || i + 1 >= e || sc->t[i] != '=' || sc->t[i + 1] == '@' ||
+	    !word_in(w, email_keys))
+		return s;
+	return i + 1;
 }
 
 /* recognize_check_ipv6 - "a::b" is more often code than an address: want a digit or
@@ -221,6 +313,20 @@ us_shape(const char *v, size_t n)
 	return seps[0] == seps[1] && (seps[0] == '-' || seps[0] == '.');
 }
 
+/* area_code - v opens with an area code in brackets, "(NN)" to
+ * "(NNNNN)", and more digits follow: "(1476358788189)" is an id */
+static int
+area_code(const char *v, size_t n)
+{
+	size_t i = 1;
+
+	if (n == 0 || v[0] != '(')
+		return 0;
+	while (i < n && bytes_is_digit((unsigned char)v[i]))
+		i++;
+	return i >= 3 && i <= 6 && i + 1 < n && v[i] == ')';
+}
+
 /* phone_format - the strong format signals: +CC, 00CC, (area), trunk 0
  * with grouping, US shapes */
 static int
@@ -234,7 +340,7 @@ phone_format(const char *v, size_t n, unsigned nd, const char *dg)
 		return 1;
 	if (dg[0] == '0' && dg[1] != '0' && (seps || (nd >= 9 && nd <= 11)))
 		return 1;
-	return us_shape(v, n) || (v[0] == '(' && nd >= 9);
+	return us_shape(v, n) || (area_code(v, n) && nd >= 9);
 }
 
 int

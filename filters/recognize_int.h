@@ -19,6 +19,8 @@ struct pat {
 
 struct recognizer {
 	int enabled[KIND_MAX];
+	int keep_last[KIND_MAX];	/* N of ACTION_MASK_KEEP_LAST, or -1 */
+	int masks;			/* some kind is masked so */
 	unsigned cluster_mask;		/* enabled kinds found in digit clusters */
 	struct pat builtin[KIND_BUILTIN_COUNT];
 	struct pat custom[KIND_CUSTOM_MAX];
@@ -67,6 +69,10 @@ int recognize_check_se_pnr(struct scan *sc, size_t s, size_t *e);
 int recognize_check_ssn(struct scan *sc, size_t s, size_t *e);
 int recognize_check_uk_nino(struct scan *sc, size_t s, size_t *e);
 int recognize_phone_words(struct scan *sc, size_t s);
+size_t recognize_email_key(struct scan *sc, size_t s, size_t e);
+
+/* recognize.c: the built-in kinds whose trigger lies in [from, to) */
+int recognize_scan_builtin(struct scan *sc, size_t from, size_t to);
 
 /* recognize_policy.c */
 int recognize_compile_policy(struct recognizer *r, const struct policy_spec *spec,
@@ -75,5 +81,7 @@ int recognize_add(struct scan *sc, size_t s, size_t e, int kind);
 int recognize_scan_custom(struct scan *sc);
 int recognize_scan_entities(struct scan *sc, const struct entities *ents);
 int recognize_resolve(struct scan *sc, struct findings *out);
+int recognize_settle(struct scan *sc, const struct entities *ents,
+    struct findings *out);
 
 #endif
