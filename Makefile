@@ -122,7 +122,7 @@ check: deps
 	tests/run-all.sh build/asan
 	$(MAKE) CC=clang VARIANT=clang build/clang/scrubgate unit-tests
 	$(MAKE) fuzz
-	tests/fuzz/run-fuzz.sh 30
+	tests/fuzz/run-fuzz.sh 60
 	tests/summary.sh
 
 asan:
