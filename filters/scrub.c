@@ -277,42 +277,256 @@ field_line(const char *p, size_t n)
 	return i < n && p[i] == ':';
 }
 
+/* body_start - where libetpan's body of child starts (after its header
+ * and the empty line, if any); -1 when it does not say */
+static int
+body_start(const struct scrub_ctx *c, const struct mailmime *child,
+    size_t *bs_r)
+{
+	size_t be;
+
+	if (child == NULL)
+		return -1;
+	return data_span(c, child->mm_body, bs_r, &be);
+}
+
+/* after_empty_line - in[pos] starts a line and an empty line ends just
+ * before it */
+static int
+after_empty_line(const struct scrub_ctx *c, size_t pos)
+{
+	if (pos == 0 || c->in[pos - 1] != '\n')
+		return 0;
+	pos--;
+	if (pos > 0 && c->in[pos - 1] == '\r')
+		pos--;
+	return pos == 0 || c->in[pos - 1] == '\n';
+}
+
+/* add_sep - an empty line to insert at pos when the message changes
+ * (once per place) */
+static void
+add_sep(struct scrub_ctx *c, size_t pos)
+{
+	unsigned n = c->nseps < sizeof(c->seps) / sizeof(c->seps[0]) ?
+	    c->nseps : sizeof(c->seps) / sizeof(c->seps[0]);
+
+	for (unsigned i = 0; i < n; i++)
+		if (c->seps[i] == pos)
+			return;
+	if (c->nseps < sizeof(c->seps) / sizeof(c->seps[0]))
+		c->seps[c->nseps] = pos;
+	c->nseps++;
+}
+
 /* header_stop - where libetpan's body of child starts when that lies
  * inside [hs, he): a line that is neither a field nor a continuation ends
  * the header for libetpan (as for Postfix), and from there on it is body
  * text.  Our header block must end there too, or the header and the body
- * would both claim (and edit) the same bytes. */
+ * would both claim (and edit) the same bytes; for a multipart only when
+ * its first part starts inside (else the lines up to the empty line are
+ * its preamble, which no part claims, and they are scanned with the
+ * header).  A body that starts after
+ * he (a field libetpan read across the empty line) is left to the caller
+ * (header_gap). */
 static size_t
 header_stop(struct scrub_ctx *c, const struct mailmime *child,
     size_t hs, size_t he, int record)
 {
-	size_t bs, be;
+	size_t bs;
+	struct mailmime *first;
 
-	if (child == NULL)
+	if (body_start(c, child, &bs) < 0 || bs < hs || bs >= he)
 		return he;
-	if (child->mm_type == MAILMIME_SINGLE) {
-		if (data_span(c, child->mm_body, &bs, &be) < 0)
-			return he;
-	} else if (child->mm_mime_start >= c->in &&
-	    child->mm_mime_start <= c->in + c->len) {
-		bs = (size_t)(child->mm_mime_start - c->in);
-	} else {
-		return he;
-	}
-	/* bs == hs: not even the first line is a field, the header is empty
-	 * (for a single part: a multipart's mm_mime_start is the start of
-	 * its message, header included) */
-	if (bs < hs || bs >= he ||
-	    (bs == hs && child->mm_type != MAILMIME_SINGLE))
+	/* a multipart's lines before its first part (preamble) may stay in
+	 * the header block, as long as no part starts there */
+	if (child->mm_type == MAILMIME_MULTIPLE &&
+	    ((first = clist_begin(child->mm_data.mm_multipart.mm_mp_list) ?
+	    clist_content(clist_begin(child->mm_data.mm_multipart.mm_mp_list)) :
+	    NULL) == NULL || first->mm_mime_start < c->in ||
+	    (size_t)(first->mm_mime_start - c->in) >= he))
 		return he;
 	/* a field libetpan did not take (the last one, unterminated) stays
-	 * where it is; a line that is no field gets the empty line */
-	if (record && !field_line(c->in + bs, he - bs)) {
-		if (c->nseps < sizeof(c->seps) / sizeof(c->seps[0]))
-			c->seps[c->nseps] = bs;
-		c->nseps++;
-	}
+	 * where it is; a line that is no field gets the empty line (record),
+	 * unless, for a body part (record 2), one is there already: libetpan
+	 * starts a part after the blank lines below its delimiter, the empty
+	 * line that ends its empty header.  The empty line above a message
+	 * in a message/rfc822 part ends the part's header, not the message's. */
+	if (record && !field_line(c->in + bs, he - bs) &&
+	    !(record == 2 && after_empty_line(c, bs)))
+		add_sep(c, bs);
 	return bs;
+}
+
+/* loose_field_line - p starts with a field name as libetpan and Postfix
+ * read one (8-bit bytes too, no control characters), blanks, a colon */
+static int
+loose_field_line(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (unsigned char)p[i] > 32 && p[i] != 127 && p[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < n && p[i] == ':';
+}
+
+/* address_field - the line starts a field libetpan reads as addresses
+ * (display names are phrases, where its encoded-word parser runs across
+ * line breaks) */
+static int
+address_field(const char *p, size_t n)
+{
+	static const char *const names[] = { "from", "sender", "reply-to",
+	    "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to",
+	    "resent-cc", "resent-bcc" };
+	size_t i = 0;
+
+	while (i < n && p[i] != ':' && p[i] != ' ' && p[i] != '\t')
+		i++;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
+			return 1;
+	return 0;
+}
+
+/* recipient_field - the line starts a Cc, Bcc, Resent-Cc or Resent-Bcc
+ * field: nameless lines right after it are read as the rest of it (folded
+ * without the blank) and go with it when it is removed (scrub_headers) */
+static int
+recipient_field(const char *p, size_t n)
+{
+	static const char *const names[] = { "cc", "bcc", "resent-cc",
+	    "resent-bcc" };
+	size_t i = 0;
+
+	while (i < n && p[i] != ':' && p[i] != ' ' && p[i] != '\t')
+		i++;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
+			return 1;
+	return 0;
+}
+
+/* header_gap - libetpan's body of child starts beyond where every other
+ * reader ends the header block in[hs..he): after its empty line, or
+ * after a line that is neither a field nor a continuation (an encoded
+ * word opened in an address field and not closed on its line: libetpan's
+ * phrase parser reads across line breaks to the next "?=").  The lines
+ * between would be scanned as header fields (or not at all) where others
+ * see body text, and a second scrub that removed the field would see them
+ * as body. */
+static int
+header_gap(const struct scrub_ctx *c, const struct mailmime *child,
+    size_t hs, size_t he)
+{
+	const char *nl;
+	size_t bs, pos, end;
+	int cc = 0;
+
+	if (body_start(c, child, &bs) < 0)
+		return 0;
+	if (bs > he)
+		return 1;
+	for (pos = hs; pos < bs; pos = end) {
+		nl = memchr(c->in + pos, '\n', bs - pos);
+		end = nl ? (size_t)(nl - c->in) + 1 : bs;
+		if (c->in[pos] == '\n' || (c->in[pos] == '\r' &&
+		    end - pos == 2 && c->in[pos + 1] == '\n'))
+			return 0;	/* the empty line */
+		if (c->in[pos] == ' ' || c->in[pos] == '\t')
+			continue;
+		if (loose_field_line(c->in + pos, end - pos))
+			cc = recipient_field(c->in + pos, end - pos);
+		else if (!cc)	/* lines right after a Cc go with it */
+			return 1;
+	}
+	return 0;
+}
+
+/* follows_delimiter - the part starting at ps comes right after a
+ * delimiter line of its multipart m ("--b", blanks, line break; blank
+ * lines may follow: libetpan skips them before the first part, and one
+ * after every other delimiter).  Where
+ * libetpan found no delimiter line (a boundary that never appears, or
+ * only as the start of a longer line), it makes a part of the text after
+ * the last "--" at the start of a line anyway; other readers see no part
+ * there, and a rewrite (an empty line, a new field, a re-encoded body)
+ * moves where libetpan starts it the next time. */
+static int
+follows_delimiter(const struct scrub_ctx *c, const struct mailmime *m,
+    size_t ps)
+{
+	const char *b = m->mm_content_type ?
+	    mailmime_content_param_get(m->mm_content_type, (char *)"boundary") :
+	    NULL;
+	size_t bl, ms, me, ls, i;
+
+	if (b == NULL || data_span(c, m->mm_body, &ms, &me) < 0)
+		return 0;
+	bl = strlen(b);
+	while (ps > ms && c->in[ps - 1] == '\n') {
+		for (ls = ps - 1; ls > ms && c->in[ls - 1] != '\n'; ls--)
+			;
+		if (ps - ls >= bl + 3 && c->in[ls] == '-' &&
+		    c->in[ls + 1] == '-' && memcmp(c->in + ls + 2, b, bl) == 0) {
+			for (i = ls + 2 + bl; i < ps - 1 &&
+			    strchr(" \t\r", c->in[i]) != NULL; i++)
+				;
+			return i == ps - 1;
+		}
+		for (i = ls; i < ps - 1 && strchr(" \t\r", c->in[i]) != NULL; i++)
+			;
+		if (i < ps - 1)
+			return 0;
+		ps = ls;
+	}
+	return 0;
+}
+
+/* dangling_word - an address field of the header block in[hs..he) holds
+ * an encoded word opened ("=?") and not closed ("?=") before the field
+ * ends (with the nameless lines right after a Cc):
+ * libetpan's phrase parser reads on across line breaks to the next "?=",
+ * wherever that is (header_gap catches it when that is already there) */
+static int
+dangling_word(const struct scrub_ctx *c, size_t hs, size_t he)
+{
+	const char *p = c->in + hs, *end = c->in + he, *fe, *nl, *q;
+
+	while (p < end) {
+		for (fe = p; fe < end; fe = nl + 1) {
+			if ((nl = memchr(fe, '\n', (size_t)(end - fe))) == NULL) {
+				fe = end;
+				break;
+			}
+			if (nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t' &&
+			    (!recipient_field(p, (size_t)(end - p)) ||
+			    nl[1] == '\n' || nl[1] == '\r' ||
+			    loose_field_line(nl + 1, (size_t)(end - nl - 1))))) {
+				fe = nl + 1;
+				break;
+			}
+		}
+		/* "=?" charset "?" encoding "?" text "?=", read left to right */
+		for (q = p; address_field(p, (size_t)(fe - p)) &&
+		    (q = memmem(q, (size_t)(fe - q), "=?", 2)) != NULL;) {
+			const char *t = memchr(q + 2, '?', (size_t)(fe - q - 2));
+
+			if (t != NULL)
+				t = memchr(t + 1, '?', (size_t)(fe - t - 1));
+			if (t == NULL)
+				break;		/* no encoded word */
+			if ((q = memmem(t + 1, (size_t)(fe - t - 1), "?=", 2)) == NULL)
+				return 1;
+			q += 2;
+		}
+		p = fe;
+	}
+	return 0;
 }
 
 /* walk_message - a message (the root or a message/rfc822 part): its
@@ -327,7 +541,11 @@ walk_message(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 	if (data_span(c, m->mm_body, &ms, &me) < 0)
 		return scrub_fail(c, ERR_PARSE, "message");
 	hb_end = ms + header_block_end(c->in + ms, me - ms);
+	if (header_gap(c, child, ms, hb_end))
+		return scrub_fail(c, ERR_PARSE, c->path[0] ? c->path : "message");
 	hb_end = header_stop(c, child, ms, hb_end, 1);
+	if (dangling_word(c, ms, hb_end))
+		c->dangling = 1;
 	if (hb_end - ms > c->p->spec->limits.max_header_size)
 		return scrub_fail(c, ERR_HEADER_SIZE, c->path);
 	if (scrub_headers(c, ms, hb_end, depth == 0) < 0)
@@ -337,16 +555,124 @@ walk_message(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 	return walk(c, child, depth + 1, ms, hb_end);
 }
 
-/* walk_multipart - every child, numbered 1, 2, ... under the parent path */
+/* walk_part - one child of a multipart; pe is the end of its header */
 static int
-walk_multipart(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
+walk_part(struct scrub_ctx *c, struct mailmime *part, unsigned depth,
+    size_t ps, size_t pe)
+{
+	/* a body part's own fields (X-Owner:, Content-Description: ...) are
+	 * scanned like a message's; Content-* stay */
+	if (pe > ps && scrub_headers(c, ps, pe, 0) < 0)
+		return -1;
+	/* a leaf's names wait for its attachment policy (scrub_leaf) */
+	if (part->mm_type != MAILMIME_SINGLE && pe > ps &&
+	    scrub_names(c, ps, pe) < 0)
+		return -1;
+	return walk(c, part, depth + 1, ps, pe);
+}
+
+/* margin_text - a multipart's preamble or epilogue, from hb_end on (the
+ * header block may hold its first lines): no reader shows it as a part,
+ * but where the boundary parameter does not match the delimiter lines
+ * the whole text of the message is there.  What is found is replaced in
+ * place; a finding on a line that starts with '-' or across a line break
+ * could change where a reader sees a delimiter, and fails closed. */
+static int
+margin_text(struct scrub_ctx *c, size_t s, size_t e, size_t hb_end,
+    const char *what)
+{
+	const struct edits *te = &c->text_edits;
+	size_t ls;
+
+	if (s < hb_end)
+		s = hb_end;
+	if (e <= s)
+		return 0;
+	snprintf(c->wherebuf, sizeof(c->wherebuf), "part %s %s",
+	    c->path[0] ? c->path : "1", what);
+	c->where = c->wherebuf;
+	if (scrub_scan_text(c, c->in + s, e - s, &c->text_edits) < 0)
+		return -1;
+	for (size_t i = 0; i < te->n; i++) {
+		size_t fs = s + te->v[i].start, fe = s + te->v[i].end;
+
+		for (ls = fs; ls > 0 && c->in[ls - 1] != '\n'; ls--)
+			;
+		if (c->in[ls] == '-' ||
+		    memchr(c->in + fs, '\n', fe - fs) != NULL ||
+		    memchr(te->reps.p + te->v[i].rep_off, '\n',
+		    te->v[i].rep_len) != NULL)
+			return scrub_fail(c, ERR_BAD_BOUNDARY, c->where);
+	}
+	for (size_t i = 0; i < te->n; i++)
+		if (scrub_edit(c, s + te->v[i].start, s + te->v[i].end,
+		    te->reps.p + te->v[i].rep_off, te->v[i].rep_len) < 0)
+			return -1;
+	return 0;
+}
+
+/* epilogue_span - what follows the line after m's last part (its close
+ * delimiter) to the end of m's body; libetpan 1.9.4 does not keep it */
+static int
+epilogue_span(const struct scrub_ctx *c, const struct mailmime *m,
+    size_t *s_r, size_t *e_r)
+{
+	clistiter *it = clist_end(m->mm_data.mm_multipart.mm_mp_list);
+	const struct mailmime *last;
+	const char *nl;
+	size_t ms, pos;
+
+	if (it == NULL || data_span(c, m->mm_body, &ms, e_r) < 0)
+		return -1;
+	last = clist_content(it);
+	if (last->mm_mime_start < c->in + ms ||
+	    last->mm_length > (size_t)(c->in + *e_r - last->mm_mime_start))
+		return -1;
+	pos = (size_t)(last->mm_mime_start - c->in) + last->mm_length;
+	if (pos < *e_r && c->in[pos] == '\r')
+		pos++;
+	if (pos < *e_r && c->in[pos] == '\n')
+		pos++;
+	if ((nl = memchr(c->in + pos, '\n', *e_r - pos)) == NULL)
+		return -1;
+	*s_r = (size_t)(nl - c->in) + 1;
+	return 0;
+}
+
+/* margins - the preamble and the epilogue of m (margin_text) */
+static int
+margins(struct scrub_ctx *c, const struct mailmime *m, size_t hb_end)
+{
+	size_t s, e;
+
+	/* libetpan 1.9.4 wraps the length of a preamble that is not there */
+	if (data_span(c, m->mm_data.mm_multipart.mm_preamble, &s, &e) == 0 &&
+	    margin_text(c, s, e, hb_end, "preamble") < 0)
+		return -1;
+	if (epilogue_span(c, m, &s, &e) == 0 &&
+	    margin_text(c, s, e, hb_end, "epilogue") < 0)
+		return -1;
+	return 0;
+}
+
+/* walk_multipart - every child, numbered 1, 2, ... under the parent path.
+ * A child that follows no delimiter line (follows_delimiter) is scanned,
+ * but a change to it fails closed, and it gets no empty lines. */
+static int
+walk_multipart(struct scrub_ctx *c, struct mailmime *m, unsigned depth,
+    size_t hb_end)
 {
 	size_t plen = strlen(c->path), n = 0;
 
+	if (margins(c, m, hb_end) < 0)
+		return -1;
 	for (clistiter *it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
 	    it != NULL; it = clist_next(it)) {
 		struct mailmime *part = clist_content(it);
 		size_t ps = (size_t)(part->mm_mime_start - c->in), pe;
+		size_t nsplices = c->splices.n;
+		unsigned nseps = c->nseps;
+		int loose;
 
 		if (part->mm_mime_start < c->in ||
 		    part->mm_length > c->len - ps)
@@ -354,18 +680,16 @@ walk_multipart(struct scrub_ctx *c, struct mailmime *m, unsigned depth)
 		pe = ps + header_block_end(c->in + ps, part->mm_length);
 		snprintf(c->path + plen, sizeof(c->path) - plen, "%s%zu",
 		    plen ? "." : "", ++n);
-		/* a body part's own fields (X-Owner:, Content-Description:
-		 * ...) are scanned like a message's; Content-* stay */
-		if (part->mm_type == MAILMIME_SINGLE)
-			pe = header_stop(c, part, ps, pe, 1);
-		if (pe > ps && scrub_headers(c, ps, pe, 0) < 0)
+		if (header_gap(c, part, ps, pe))
+			return scrub_fail(c, ERR_PARSE, c->path);
+		loose = !follows_delimiter(c, m, ps);
+		pe = header_stop(c, part, ps, pe, loose ? 0 : 2);
+		if (walk_part(c, part, depth, ps, pe) < 0)
 			return -1;
-		/* a leaf's names wait for its attachment policy (scrub_leaf) */
-		if (part->mm_type != MAILMIME_SINGLE && pe > ps &&
-		    scrub_names(c, ps, pe) < 0)
-			return -1;
-		if (walk(c, part, depth + 1, ps, pe) < 0)
-			return -1;
+		if (loose && c->splices.n > nsplices)
+			return scrub_fail(c, ERR_BAD_BOUNDARY, c->path);
+		if (loose)
+			c->nseps = nseps;
 	}
 	c->path[plen] = '\0';
 	return 0;
@@ -387,7 +711,7 @@ walk(struct scrub_ctx *c, struct mailmime *m, unsigned depth, size_t hb_start,
 	case MAILMIME_MESSAGE:
 		return walk_message(c, m, depth);
 	case MAILMIME_MULTIPLE:
-		return walk_multipart(c, m, depth);
+		return walk_multipart(c, m, depth, hb_end);
 	case MAILMIME_SINGLE:
 		if (c->path[0] == '\0')
 			strcpy(c->path, "1");
@@ -432,9 +756,8 @@ learn(struct scrub_ctx *c, struct mailmime *m, unsigned depth,
 
 		if (part->mm_mime_start < c->in || part->mm_length > c->len - ps)
 			return;
-		he = ps + header_block_end(c->in + ps, part->mm_length);
-		if (part->mm_type == MAILMIME_SINGLE)
-			he = header_stop(c, part, ps, he, 0);
+		he = header_stop(c, part, ps,
+		    ps + header_block_end(c->in + ps, part->mm_length), 0);
 		if (he > ps)
 			scrub_learn_entities(c, ps, he, 0);
 		learn(c, part, depth + 1, nparts);
@@ -517,6 +840,10 @@ scrub_message(const struct scrub_policy *p, const char *in, size_t len,
 	c.nparts = 0;
 	if (walk(&c, root, 0, 0, 0) < 0)
 		goto fail;
+	if (c.splices.n > 0 && c.dangling) {
+		scrub_fail(&c, ERR_PARSE, "message");
+		goto fail;
+	}
 	if (c.splices.n > 0 && c.nseps > sizeof(c.seps) / sizeof(c.seps[0])) {
 		scrub_fail(&c, ERR_PARSE, "message");
 		goto fail;

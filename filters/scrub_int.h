@@ -46,6 +46,10 @@ struct scrub_ctx {
 	 * re-encoded body can never read back as header fields */
 	size_t seps[8];
 	unsigned nseps;
+	/* a message header holds an encoded word that is not closed in its
+	 * field: libetpan reads on to the next "?=", which a rewrite of the
+	 * body may put there; such a message may not change */
+	int dangling;
 	struct buf rep;			/* scratch: one replacement */
 };
 
