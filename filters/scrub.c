@@ -374,6 +374,20 @@ loose_field_line(const char *p, size_t n)
 	return i < n && p[i] == ':';
 }
 
+/* field_named - the line p starts a field whose name is one of names */
+static int
+field_named(const char *p, size_t n, const char *const *names, size_t count)
+{
+	size_t i = 0;
+
+	while (i < n && p[i] != ':' && p[i] != ' ' && p[i] != '\t')
+		i++;
+	for (size_t k = 0; k < count; k++)
+		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
+			return 1;
+	return 0;
+}
+
 /* address_field - the line starts a field libetpan reads as addresses
  * (display names are phrases, where its encoded-word parser runs across
  * line breaks) */
@@ -383,14 +397,8 @@ address_field(const char *p, size_t n)
 	static const char *const names[] = { "from", "sender", "reply-to",
 	    "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to",
 	    "resent-cc", "resent-bcc" };
-	size_t i = 0;
 
-	while (i < n && p[i] != ':' && p[i] != ' ' && p[i] != '\t')
-		i++;
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
-			return 1;
-	return 0;
+	return field_named(p, n, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* recipient_field - the line starts a Cc, Bcc, Resent-Cc or Resent-Bcc
@@ -401,14 +409,8 @@ recipient_field(const char *p, size_t n)
 {
 	static const char *const names[] = { "cc", "bcc", "resent-cc",
 	    "resent-bcc" };
-	size_t i = 0;
 
-	while (i < n && p[i] != ':' && p[i] != ' ' && p[i] != '\t')
-		i++;
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
-			return 1;
-	return 0;
+	return field_named(p, n, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* header_gap - libetpan's body of child starts beyond where every other
