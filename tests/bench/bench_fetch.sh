@@ -30,12 +30,8 @@ T=$(mktemp -d /tmp/sg-doors-bench.XXXXXX)
 cd "$T" || exit 2
 done_() { exit 0; }
 check() { shift; "$@" || { echo "bench_fetch: $* failed"; exit 1; }; }
-IMAP_PORT=33146 IMAPS_PORT=33996
-. "$repo/tests/integration/fetch/lib_dovecot.sh"
-trap 'dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-
-check setup dovecot_setup
-check start dovecot_start
+# a fresh work dir, ports 33146/33996, Dovecot set up and started
+. "$repo/tests/integration/fetch/lib_dovecot.sh" 6
 
 python3 - "$T/home/support/Maildir" "$N" <<'PY'
 import os, random, sys

@@ -1,6 +1,13 @@
-# lib_dovecot.sh - a throwaway Dovecot for the fetch tests (sourced after
-# tests/cli/lib.sh; set IMAP_PORT and IMAPS_PORT first, from 33000-33999
-# plus $TEST_PORT_OFFSET).
+# lib_dovecot.sh - a throwaway Dovecot for the fetch tests, sourced after
+# tests/cli/lib.sh as
+#
+#   . "$TOP/tests/integration/fetch/lib_dovecot.sh" N
+#
+# which moves the test to a fresh work dir ($T, under /tmp/sg-doors-fetch.*),
+# sets IMAP_PORT=33140+N and IMAPS_PORT=33990+N (plus $TEST_PORT_OFFSET),
+# traps EXIT to kill FETCH_PID (-9) and PEER_PID when the test set them,
+# stop Dovecot and remove $T (kept with KEEP=1), then sets Dovecot up and
+# starts it (two checks; the test ends when it does not start).
 #
 #   dovecot_setup            CA + server certificate (openssl), config,
 #                            user "support" (passwd-file), Maildir homes
@@ -19,8 +26,11 @@
 #                            person reading it would set it
 # Needs root (dovecot drops to nobody for mail); skips otherwise.
 
+rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
+IMAP_PORT=$((33140 + $1 + ${TEST_PORT_OFFSET:-0}))
+IMAPS_PORT=$((33990 + $1 + ${TEST_PORT_OFFSET:-0}))
 D=$T/dovecot
-DOVECOT_PID=
+DOVECOT_PID= FETCH_PID= PEER_PID=
 
 if [ "$(id -u)" != 0 ] || ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null; then
 	echo "skipped: needs root and Debian's dovecot-imapd"
@@ -156,3 +166,8 @@ msg() {
 		"$2" "$2" "${3:-Please call me at +44 20 7946 0958 or mail ann.private@example.org.}" >"$1"
 }
 
+trap '[ -n "$FETCH_PID" ] && kill -9 "$FETCH_PID" 2>/dev/null; [ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+check "test CA and Dovecot config made" dovecot_setup
+check "dovecot starts" dovecot_start
+[ -n "$DOVECOT_PID" ] || done_

@@ -10,15 +10,7 @@
 # forwarding nothing again.
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
-rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=$((33143 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33993 + ${TEST_PORT_OFFSET:-0}))
-. "$TOP/tests/integration/fetch/lib_dovecot.sh"
-trap 'dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-check "test CA and Dovecot config made" dovecot_setup
-check "dovecot starts" dovecot_start
-[ -n "$DOVECOT_PID" ] || done_
+. "$TOP/tests/integration/fetch/lib_dovecot.sh" 3
 
 # --- 1. plain IMAP (tls = none, explicit), after = seen ----------------------
 for i in 1 2 3; do msg m$i.eml basic$i; check "message $i appended" imap_save support INBOX m$i.eml; done

@@ -12,16 +12,7 @@
 #      messages are forwarded once each, none of the \Seen ones.
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
-rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=$((33147 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33997 + ${TEST_PORT_OFFSET:-0}))
-. "$TOP/tests/integration/fetch/lib_dovecot.sh"
-FETCH_PID=
-trap '[ -n "$FETCH_PID" ] && kill -9 "$FETCH_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-check "test CA and Dovecot config made" dovecot_setup
-check "dovecot starts" dovecot_start
-[ -n "$DOVECOT_PID" ] || done_
+. "$TOP/tests/integration/fetch/lib_dovecot.sh" 7
 
 # ids PREFIX - sorted Message-IDs delivered for PREFIX
 ids() { grep -rhoE "^Message-ID: <$1-[^@]+@test>" "$T/out" | sort; }

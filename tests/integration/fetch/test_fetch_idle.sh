@@ -8,16 +8,7 @@
 # put in while it was down arrives), and SIGTERM ends the daemon.
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
-rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=$((33145 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33995 + ${TEST_PORT_OFFSET:-0}))
-. "$TOP/tests/integration/fetch/lib_dovecot.sh"
-FETCH_PID=
-trap '[ -n "$FETCH_PID" ] && kill -9 "$FETCH_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-check "test CA and Dovecot config made" dovecot_setup
-check "dovecot starts" dovecot_start
-[ -n "$DOVECOT_PID" ] || done_
+. "$TOP/tests/integration/fetch/lib_dovecot.sh" 5
 
 sg_conf f.conf "port = $IMAPS_PORT" "tls = imaps" "ca_file = $T/dovecot/ca.pem" \
 	"after = seen" "poll_interval = 1h" "idle = yes"

@@ -12,16 +12,7 @@
 #     the old ones are marked \Seen, nothing is skipped.
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
-rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=$((33144 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33994 + ${TEST_PORT_OFFSET:-0}))
-. "$TOP/tests/integration/fetch/lib_dovecot.sh"
-FETCH_PID=
-trap '[ -n "$FETCH_PID" ] && kill -9 "$FETCH_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-check "test CA and Dovecot config made" dovecot_setup
-check "dovecot starts" dovecot_start
-[ -n "$DOVECOT_PID" ] || done_
+. "$TOP/tests/integration/fetch/lib_dovecot.sh" 4
 
 # put_batch PREFIX N FOLDER - N messages straight into the Maildir (as a
 # local delivery agent would), so a batch is there at once

@@ -10,17 +10,8 @@
 # for an auto-reply and pass untagged).
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/cli/lib.sh" "$@"
-rmdir "$T" && T=$(mktemp -d /tmp/sg-doors-fetch.XXXXXX) && cd "$T" || exit 2
-IMAP_PORT=$((33146 + ${TEST_PORT_OFFSET:-0})) IMAPS_PORT=$((33996 + ${TEST_PORT_OFFSET:-0}))
 PEER_PORT=$((33246 + ${TEST_PORT_OFFSET:-0}))
-. "$TOP/tests/integration/fetch/lib_dovecot.sh"
-PEER_PID=
-trap '[ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; dovecot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM
-
-check "test CA and Dovecot config made" dovecot_setup
-check "dovecot starts" dovecot_start
-[ -n "$DOVECOT_PID" ] || done_
+. "$TOP/tests/integration/fetch/lib_dovecot.sh" 6
 
 python3 "$TOP/tests/integration/delivery/peer.py" --port "$PEER_PORT" \
 	--out "$T/peer" --ready "$T/peer.ready" >peer.log 2>&1 &
