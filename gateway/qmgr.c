@@ -400,6 +400,7 @@ start_delivery(struct qmgr *q, char (*ids)[SPOOL_ID_MAX], size_t n)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_IGN);
 		log_set_ident("smtp");
+		prctl(PR_SET_NAME, "smtp-deliver");	/* ps, top, perf */
 		deliver_keep_connections(1);
 		for (size_t k = 0; k < n && !child_stop; k++)
 			deliver_one(q->c, q->s, ids[k]);
@@ -702,6 +703,7 @@ qmgr_loop(const struct config *c, struct spool *s)
 	time_t wake;
 	int stop = 0, rescan = 1, force = 0, lock;
 
+	prctl(PR_SET_NAME, "qmgr");	/* ps, top, perf */
 	/* a queue manager still draining this spool (after a restart, or
 	 * serve's beside fetch's) finishes first: never two at once */
 	if ((lock = qmgr_lock(s, 1)) < 0) {

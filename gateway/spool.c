@@ -39,6 +39,14 @@
  * spool_put still returns 0 only after its rename was fsynced.  A round
  * that fails fails every writer waiting for it or for an earlier one.
  * Other processes (the queue manager, fetch) keep their own fsyncs.
+ *
+ * Inode reuse.  spool_delivered empties a delivered file and renames it
+ * into free/ (names F000 ... F3FF) instead of unlinking it, and a put
+ * takes a file from there before it creates one.  ext4 without a journal
+ * skips every inode freed in the last minutes when it allocates one, an
+ * inode-table lookup each, so a file created and deleted per message made
+ * that scan the biggest cost of the gateway (docs/architecture.md).  An
+ * empty file in queue/ is a release in progress: no entry for readers.
  */
 #include "spool.h"
 
@@ -64,6 +72,11 @@
 #define SPOOL_BLOCK_MAX (16u << 20)	/* the whole envelope block */
 #define SPOOL_RCPT_MAX 100000
 #define SPOOL_TMP_AGE (3600)		/* stale tmp/ files are removed */
+#define SPOOL_EMPTY_AGE 60		/* an empty queue file is abandoned */
+#define SPOOL_POOL 1024			/* names in free/: F000 ... F3FF */
+#define SPOOL_POOL_PROBES 4		/* names tried per release */
+#define SPOOL_POOL_CACHE 64		/* names a handle reads from free/ */
+#define SPOOL_POOL_CLAIMS 8		/* names a put tries before it creates */
 
 /* the directory fsyncs of one queue directory, shared by the handles of
  * this process (see above); all fields under dirsync_lock */
@@ -82,13 +95,19 @@ struct dirsync {
 struct spool {
 	char *dir;
 	int tmpfd, queuefd, deadfd;	/* directory descriptors */
+	int freefd;			/* free/, or -1: no inode reuse */
 	struct dirsync *ds;		/* NULL: fsync alone */
+	pthread_mutex_t pool_lock;	/* the names below */
+	char pool[SPOOL_POOL_CACHE][8];	/* names seen in free/, to claim */
+	unsigned npool;
+	struct timespec pool_seen;	/* free/'s mtime when it read empty */
 };
 
 static pthread_mutex_t dirsync_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dirsync *dirsyncs;
 static pthread_once_t dirsync_once = PTHREAD_ONCE_INIT;
 static unsigned id_counter;	/* atomic: handles may share a process */
+static unsigned pool_seq;	/* atomic: where the next free/ probe goes */
 
 /* fsync_dirfd - fsync a directory; file systems that refuse it are fine */
 static int
@@ -254,6 +273,109 @@ clean_tmp(struct spool *s)
 	closedir(d);
 }
 
+/* pool_name - a name in free/ to try: the probes of the processes and
+ * threads that claim and release at once spread over the pool */
+static void
+pool_name(char slot[8])
+{
+	uint32_t h = __atomic_fetch_add(&pool_seq, 1, __ATOMIC_RELAXED);
+
+	h = (h + (uint32_t)getpid() * 0x9E3779B1u) * 0x85EBCA6Bu;
+	h ^= h >> 15;
+	snprintf(slot, 8, "F%03X", (unsigned)(h % SPOOL_POOL));
+}
+
+/* pool_next - the next name to try from free/, read in batches of
+ * SPOOL_POOL_CACHE; 0: none (free/ was empty and has not changed since:
+ * a release into it changes its mtime, which counts in clock ticks, so a
+ * directory changed in the last two seconds is read again anyway) */
+static int
+pool_next(struct spool *s, char slot[8])
+{
+	struct stat st;
+	int got = 0;
+
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->npool == 0 && fstat(s->freefd, &st) == 0 &&
+	    (st.st_mtim.tv_sec != s->pool_seen.tv_sec ||
+	    st.st_mtim.tv_nsec != s->pool_seen.tv_nsec ||
+	    time(NULL) - st.st_mtim.tv_sec < 2)) {	/* coarse clock */
+		int fd = dup(s->freefd);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *de;
+
+		if (d == NULL && fd >= 0)
+			close(fd);
+		if (d != NULL)
+			rewinddir(d);	/* the offset is shared with freefd */
+		while (d != NULL && s->npool < SPOOL_POOL_CACHE &&
+		    (de = readdir(d)) != NULL)
+			if (de->d_name[0] == 'F' && strlen(de->d_name) == 4)
+				memcpy(s->pool[s->npool++], de->d_name, 5);
+		if (d != NULL)
+			closedir(d);
+		if (s->npool == 0)
+			s->pool_seen = st.st_mtim;
+	}
+	if (s->npool > 0) {
+		memcpy(slot, s->pool[--s->npool], 5);
+		got = 1;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	return got;
+}
+
+/* pool_claim - take an empty file of free/ as tmp/name and open it for
+ * writing: its inode is reused.  -1: none found (create a new one) */
+static int
+pool_claim(struct spool *s, const char *name)
+{
+	char slot[8];
+	struct stat st;
+	int fd;
+
+	if (s->freefd < 0)
+		return -1;
+	for (int i = 0; i < SPOOL_POOL_CLAIMS && pool_next(s, slot); i++) {
+		if (fstatat(s->freefd, slot, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;	/* taken meanwhile, or not ours */
+		if (renameat2(s->freefd, slot, s->tmpfd, name,
+		    RENAME_NOREPLACE) < 0)
+			continue;	/* another claim was first */
+		fd = openat(s->tmpfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			unlinkat(s->tmpfd, name, 0);
+		return fd;
+	}
+	return -1;
+}
+
+/* pool_release - move dirfd/name, already emptied, into free/; -1: the
+ * pool is full or absent (the caller unlinks) */
+static int
+pool_release(struct spool *s, int dirfd, const char *name)
+{
+	char slot[8];
+	struct stat st;
+
+	if (s->freefd < 0)
+		return -1;
+	for (int i = 0; i < SPOOL_POOL_PROBES; i++) {
+		pool_name(slot);
+		if (fstatat(s->freefd, slot, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if (renameat2(dirfd, name, s->freefd, slot,
+		    RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 /* spool_open - create the layout if missing */
 struct spool *
 spool_open(const char *dir, char *err, size_t errlen)
@@ -265,7 +387,8 @@ spool_open(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", dir);
 		goto fail;
 	}
-	s->tmpfd = s->queuefd = s->deadfd = -1;
+	s->tmpfd = s->queuefd = s->deadfd = s->freefd = -1;
+	pthread_mutex_init(&s->pool_lock, NULL);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto fail;
@@ -281,6 +404,7 @@ spool_open(const char *dir, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
+	s->freefd = open_subdir(top, "free");	/* optional: -1 is fine */
 	close(top);
 	s->ds = dirsync_get(s->queuefd);
 	clean_tmp(s);
@@ -306,6 +430,9 @@ spool_close(struct spool **sp)
 		close(s->queuefd);
 	if (s->deadfd >= 0)
 		close(s->deadfd);
+	if (s->freefd >= 0)
+		close(s->freefd);
+	pthread_mutex_destroy(&s->pool_lock);
 	dirsync_put(s->ds);
 	free(s->dir);
 	free(s);
@@ -447,8 +574,9 @@ write_file(struct spool *s, const char *id, const struct buf *block,
 	int fd, saved;
 
 	snprintf(tmp, sizeof(tmp), "%s.%ld", id, (long)getpid());
-	fd = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600);
+	if ((fd = pool_claim(s, tmp)) < 0)
+		fd = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	if (safefile_write_fd(fd, block->p, block->len) < 0 ||
@@ -639,7 +767,16 @@ open_entry(struct spool *s, int dirfd, const char *id, struct spool_entry *e,
 		return -1;
 	if (read_block(fd, e, body_r, size_r) < 0) {
 		int saved = errno;
+		struct stat st;
 
+		/* empty: being released by the process that delivered it
+		 * (spool_delivered), or left so by one that died meanwhile */
+		if (fstat(fd, &st) == 0 && st.st_size == 0) {
+			saved = ENOENT;
+			if (time(NULL) - st.st_ctime > SPOOL_EMPTY_AGE &&
+			    pool_release(s, dirfd, id) < 0)
+				unlinkat(dirfd, id, 0);
+		}
 		close(fd);
 		envelope_free(&e->env);
 		errno = saved;
@@ -806,19 +943,35 @@ spool_update(struct spool *s, const struct spool_entry *e)
 int
 spool_remove(struct spool *s, const char *id)
 {
-	if (spool_delivered(s, id) < 0)
+	if (!valid_id(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (unlinkat(s->queuefd, id, 0) < 0)	/* never reused: see below */
 		return -1;
 	return sync_queue(s);
 }
 
 /* spool_delivered - remove after the next hop said 250 for every
- * recipient; not synced (see spool.h) */
+ * recipient; not synced (see spool.h).  The file is emptied and its inode
+ * kept in free/ for a later put (see "Inode reuse" above); only the
+ * process that delivered the message does this, so nobody else is
+ * reading its body (an operator's delete unlinks: a delivery process may
+ * be reading that one) */
 int
 spool_delivered(struct spool *s, const char *id)
 {
+	int fd;
+
 	if (!valid_id(id)) {
 		errno = EINVAL;
 		return -1;
+	}
+	if (s->freefd >= 0 && (fd = openat(s->queuefd, id, O_WRONLY |
+	    O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0) {
+		close(fd);
+		if (pool_release(s, s->queuefd, id) == 0)
+			return 0;
 	}
 	return unlinkat(s->queuefd, id, 0);
 }

@@ -5,6 +5,8 @@
  *   queue/ID  one file per message: a small text envelope block, a blank
  *             line, then the message bytes exactly as they will be sent
  *   dead/ID   messages that failed permanently or expired (dead letter)
+ *   free/Fnnn empty files of delivered messages, whose inodes spool_put
+ *             reuses (see spool.c, "Inode reuse")
  * ID is a queue id like Postfix's: 12+ upper-case hex/alnum characters,
  * unique per spool, printed in logs and in the 250 reply.
  *

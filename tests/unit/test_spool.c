@@ -1,6 +1,6 @@
 /* test_spool - the durable queue: round trip, ids, update, remove, dead,
- * refusal of forged lines, and crash safety (a writer SIGKILLed mid-write
- * never leaves a half message in queue/) */
+ * refusal of forged lines, crash safety (a writer SIGKILLed mid-write
+ * never leaves a half message in queue/), and inode reuse through free/ */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -283,6 +283,121 @@ test_crash(struct spool *s)
 	free(msg);
 }
 
+/* inode_of - the inode of dir/sub/name, 0 if missing */
+static ino_t
+inode_of(const char *sub, const char *name)
+{
+	char p[300];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", dir, sub, name);
+	return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/* first_free - the inode and size of one file in free/, 0 if none */
+static ino_t
+first_free(off_t *size_r)
+{
+	char p[256], f[600];
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	ino_t ino = 0;
+
+	snprintf(p, sizeof(p), "%s/free", dir);
+	if ((d = opendir(p)) == NULL)
+		return 0;
+	while (ino == 0 && (de = readdir(d)) != NULL) {
+		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
+		if (de->d_name[0] != '.' && stat(f, &st) == 0) {
+			ino = st.st_ino;
+			*size_r = st.st_size;
+		}
+	}
+	closedir(d);
+	return ino;
+}
+
+/* test_reuse - a delivered file is emptied and kept in free/; the next
+ * put takes its inode instead of allocating one; an operator's delete and
+ * a full pool unlink; an empty queue file is no entry */
+static void
+test_reuse(struct spool *s)
+{
+	struct envelope env;
+	struct spool_entry e, *v;
+	char id[SPOOL_ID_MAX], id2[SPOOL_ID_MAX], p[600], *msg;
+	size_t n, len;
+	ino_t old, freed;
+	off_t fsize = -1;
+	FILE *f;
+	int ok = 1;
+
+	make_env(&env, "ann@example.org", 1);
+	CHECK(count_files("free") == 0);
+	CHECK(spool_put(s, &env, "first\r\n", 7, id) == 0);
+	old = inode_of("queue", id);
+	CHECK(old != 0);
+	CHECK(spool_delivered(s, id) == 0);
+	CHECK(inode_of("queue", id) == 0);
+	CHECK(count_files("free") == 1);
+	freed = first_free(&fsize);
+	CHECK_MSG(freed == old && fsize == 0, "free/ holds inode %lu size %lld,"
+	    " the delivered file was %lu", (unsigned long)freed,
+	    (long long)fsize, (unsigned long)old);
+
+	/* the next put reuses it, whatever its size was */
+	CHECK(spool_put(s, &env, "second message\r\n", 16, id2) == 0);
+	CHECK_MSG(inode_of("queue", id2) == old, "put allocated a new inode");
+	CHECK(count_files("free") == 0);
+	CHECK(spool_read(s, id2, &e, &msg, &len) == 0);
+	CHECK(len == 16 && memcmp(msg, "second message\r\n", 16) == 0);
+	envelope_free(&e.env);
+	free(msg);
+
+	/* an operator's delete never reuses: a delivery may be reading it */
+	CHECK(spool_remove(s, id2) == 0);
+	CHECK(count_files("free") == 0 && count_files("queue") == 0);
+
+	/* an empty queue file (a release in progress, or its owner died
+	 * between truncating and renaming) is no entry and no error */
+	snprintf(p, sizeof(p), "%s/queue/0123456789ABCDEF", dir);
+	if ((f = fopen(p, "w")) != NULL)
+		fclose(f);
+	CHECK(spool_list(s, &v, &n) == 0 && n == 0);
+	spool_list_free(v, n);
+	errno = 0;
+	CHECK(spool_read(s, "0123456789ABCDEF", &e, &msg, &len) < 0 &&
+	    errno == ENOENT);
+	unlink(p);
+
+	/* a full pool: delivered files are unlinked, not kept */
+	for (int i = 0; i < 1024 && ok; i++) {
+		snprintf(p, sizeof(p), "%s/free/F%03X", dir, (unsigned)i);
+		if ((f = fopen(p, "w")) == NULL)
+			ok = 0;
+		else
+			fclose(f);
+	}
+	CHECK(ok && count_files("free") == 1024);
+	CHECK(spool_put(s, &env, "x\r\n", 3, id) == 0);
+	CHECK(count_files("free") == 1023);	/* the put took one */
+	snprintf(p, sizeof(p), "%s/free/F%03X", dir, 0x3ffu);
+	for (int i = 0; i < 1024; i++) {	/* refill the one taken */
+		snprintf(p, sizeof(p), "%s/free/F%03X", dir, (unsigned)i);
+		if ((f = fopen(p, "a")) != NULL)
+			fclose(f);
+	}
+	CHECK(spool_delivered(s, id) == 0);
+	CHECK(inode_of("queue", id) == 0 && count_files("free") == 1024 &&
+	    count_files("queue") == 0);
+	for (int i = 0; i < 1024; i++) {
+		snprintf(p, sizeof(p), "%s/free/F%03X", dir, (unsigned)i);
+		unlink(p);
+	}
+	envelope_free(&env);
+}
+
 int
 main(void)
 {
@@ -304,6 +419,7 @@ main(void)
 	test_refused(s);
 	test_corrupt(s);
 	test_crash(s);
+	test_reuse(s);
 	spool_close(&s);
 	CHECK(s == NULL);
 	spool_close(&s);
