@@ -1052,21 +1052,24 @@ audit(struct store *s, const char *op, const char *subject,
 	return step_done(s, q, "writing the audit record");
 }
 
-/* subject_tickets - numbers of the tickets ps is a party of */
+/* query_ids - the first column of every row of sql (one parameter: text
+ * t, or the number v when t is NULL), in order; what names the query in
+ * the error */
 static int
-subject_tickets(struct store *s, const char *ps, unsigned long **ids_r,
-    size_t *n_r)
+query_ids(struct store *s, const char *sql, const char *t, long long v,
+    const char *what, unsigned long **ids_r, size_t *n_r)
 {
 	sqlite3_stmt *q = NULL;
 	unsigned long *ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT ticket_id FROM parties "
-	    "WHERE pseudonym = ?1 ORDER BY ticket_id", -1, &q, NULL) !=
-	    SQLITE_OK)
-		return fail(s, "finding tickets");
-	sqlite3_bind_text(q, 1, ps, -1, SQLITE_TRANSIENT);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(s, what);
+	if (t != NULL)
+		sqlite3_bind_text(q, 1, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(q, 1, v);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (grow((void **)&ids, n, &cap, sizeof(*ids)) < 0) {
 			rc = SQLITE_NOMEM;
@@ -1077,11 +1080,21 @@ subject_tickets(struct store *s, const char *ps, unsigned long **ids_r,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
 		free(ids);
-		return fail(s, "finding tickets");
+		return fail(s, what);
 	}
 	*ids_r = ids;
 	*n_r = n;
 	return 0;
+}
+
+/* subject_tickets - numbers of the tickets ps is a party of */
+static int
+subject_tickets(struct store *s, const char *ps, unsigned long **ids_r,
+    size_t *n_r)
+{
+	return query_ids(s, "SELECT DISTINCT ticket_id FROM parties WHERE "
+	    "pseudonym = ?1 ORDER BY ticket_id", ps, 0, "finding tickets",
+	    ids_r, n_r);
 }
 
 struct export_arg {
@@ -1384,30 +1397,17 @@ static int
 purge_tx(struct store *s, void *arg)
 {
 	struct erase_arg *a = arg;
-	sqlite3_stmt *q = NULL;
 	unsigned long *ids = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	char counts[160];
 	long long nf;
 	int rc;
 
 	plan_reset(a->p);
-	if (sqlite3_prepare_v2(s->db, "SELECT id FROM tickets WHERE "
-	    "last_activity <= ?1 ORDER BY id", -1, &q, NULL) != SQLITE_OK)
-		return fail(s, "finding old tickets");
-	sqlite3_bind_int64(q, 1, a->cutoff);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (grow((void **)&ids, n, &cap, sizeof(*ids)) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		ids[n++] = (unsigned long)sqlite3_column_int64(q, 0);
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return fail(s, "finding old tickets");
-	}
+	if (query_ids(s, "SELECT id FROM tickets WHERE last_activity <= ?1 "
+	    "ORDER BY id", NULL, a->cutoff, "finding old tickets", &ids,
+	    &n) < 0)
+		return -1;
 	rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = drop_ticket(s, ids[i], a->p, " (past retention)");
