@@ -90,6 +90,12 @@ struct dirsync {
 	uint64_t failed;		/* the last round that failed, 0 none */
 	int failed_errno;
 	int running;
+	/* names seen in free/, handed out once to the handles of the
+	 * process (spool_put claims them); under pool_lock */
+	pthread_mutex_t pool_lock;
+	char pool[SPOOL_POOL_CACHE][8];
+	unsigned npool;
+	struct timespec pool_seen;	/* free/'s mtime when it read empty */
 };
 
 struct spool {
@@ -97,10 +103,6 @@ struct spool {
 	int tmpfd, queuefd, deadfd;	/* directory descriptors */
 	int freefd;			/* free/, or -1: no inode reuse */
 	struct dirsync *ds;		/* NULL: fsync alone */
-	pthread_mutex_t pool_lock;	/* the names below */
-	char pool[SPOOL_POOL_CACHE][8];	/* names seen in free/, to claim */
-	unsigned npool;
-	struct timespec pool_seen;	/* free/'s mtime when it read empty */
 };
 
 static pthread_mutex_t dirsync_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -139,6 +141,7 @@ dirsync_child(void)
 		d->running = 0;
 		d->done = d->started;
 		pthread_cond_init(&d->cv, NULL);
+		pthread_mutex_init(&d->pool_lock, NULL);
 	}
 	pthread_mutex_unlock(&dirsync_lock);
 }
@@ -170,6 +173,7 @@ dirsync_get(int fd)
 		d->dev = st.st_dev;
 		d->ino = st.st_ino;
 		pthread_cond_init(&d->cv, NULL);
+		pthread_mutex_init(&d->pool_lock, NULL);
 		d->next = dirsyncs;
 		dirsyncs = d;
 	}
@@ -193,6 +197,7 @@ dirsync_put(struct dirsync *d)
 			;
 		*pp = d->next;
 		pthread_cond_destroy(&d->cv);
+		pthread_mutex_destroy(&d->pool_lock);
 		free(d);
 	}
 	pthread_mutex_unlock(&dirsync_lock);
@@ -286,19 +291,23 @@ pool_name(char slot[8])
 }
 
 /* pool_next - the next name to try from free/, read in batches of
- * SPOOL_POOL_CACHE; 0: none (free/ was empty and has not changed since:
+ * SPOOL_POOL_CACHE into the process's shared state (each name goes to one
+ * handle, so the spool threads do not race for the same files); 0: none (free/ was empty and has not changed since:
  * a release into it changes its mtime, which counts in clock ticks, so a
  * directory changed in the last two seconds is read again anyway) */
 static int
 pool_next(struct spool *s, char slot[8])
 {
+	struct dirsync *p = s->ds;
 	struct stat st;
 	int got = 0;
 
-	pthread_mutex_lock(&s->pool_lock);
-	if (s->npool == 0 && fstat(s->freefd, &st) == 0 &&
-	    (st.st_mtim.tv_sec != s->pool_seen.tv_sec ||
-	    st.st_mtim.tv_nsec != s->pool_seen.tv_nsec ||
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->pool_lock);
+	if (p->npool == 0 && fstat(s->freefd, &st) == 0 &&
+	    (st.st_mtim.tv_sec != p->pool_seen.tv_sec ||
+	    st.st_mtim.tv_nsec != p->pool_seen.tv_nsec ||
 	    time(NULL) - st.st_mtim.tv_sec < 2)) {	/* coarse clock */
 		int fd = dup(s->freefd);
 		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -308,20 +317,20 @@ pool_next(struct spool *s, char slot[8])
 			close(fd);
 		if (d != NULL)
 			rewinddir(d);	/* the offset is shared with freefd */
-		while (d != NULL && s->npool < SPOOL_POOL_CACHE &&
+		while (d != NULL && p->npool < SPOOL_POOL_CACHE &&
 		    (de = readdir(d)) != NULL)
 			if (de->d_name[0] == 'F' && strlen(de->d_name) == 4)
-				memcpy(s->pool[s->npool++], de->d_name, 5);
+				memcpy(p->pool[p->npool++], de->d_name, 5);
 		if (d != NULL)
 			closedir(d);
-		if (s->npool == 0)
-			s->pool_seen = st.st_mtim;
+		if (p->npool == 0)
+			p->pool_seen = st.st_mtim;
 	}
-	if (s->npool > 0) {
-		memcpy(slot, s->pool[--s->npool], 5);
+	if (p->npool > 0) {
+		memcpy(slot, p->pool[--p->npool], 5);
 		got = 1;
 	}
-	pthread_mutex_unlock(&s->pool_lock);
+	pthread_mutex_unlock(&p->pool_lock);
 	return got;
 }
 
@@ -388,7 +397,6 @@ spool_open(const char *dir, char *err, size_t errlen)
 		goto fail;
 	}
 	s->tmpfd = s->queuefd = s->deadfd = s->freefd = -1;
-	pthread_mutex_init(&s->pool_lock, NULL);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto fail;
@@ -432,7 +440,6 @@ spool_close(struct spool **sp)
 		close(s->deadfd);
 	if (s->freefd >= 0)
 		close(s->freefd);
-	pthread_mutex_destroy(&s->pool_lock);
 	dirsync_put(s->ds);
 	free(s->dir);
 	free(s);
