@@ -3,10 +3,15 @@
  * The loop blocks SIGCHLD, SIGUSR1 (new mail), SIGUSR2 (flush: everything
  * is due now), SIGTERM and SIGINT and waits for them with sigtimedwait,
  * so no signal is lost between a scan and the wait.  A scan lists the
- * spool and forks one delivery process per due message that is not
- * already being delivered, up to [delivery] concurrency.  The loop wakes
- * at the earliest next try (at most every 60 s), on new mail, and when a
- * delivery ends while due messages were waiting for a slot.
+ * spool and hands the due messages that are not already being delivered,
+ * in batches, to delivery processes, up to [delivery] concurrency: an idle
+ * one gets the batch on its job pipe, else one is forked.  A delivery
+ * process reports each outcome and then "D" on its report pipe, kicks the
+ * loop (SIGUSR1) and waits for its next batch, keeping its connection to
+ * the next hop, until QMGR_MAX_USE batches, QMGR_MAX_IDLE_MS idle, SIGTERM
+ * or the end of its job pipe.  The loop wakes at the earliest next try (at
+ * most every 60 s), on new mail, and when a batch ends while due messages
+ * were waiting for a slot.
  *
  * The pid of the running loop is written to SPOOL/qmgr.pid so that
  * `scrubgate queue flush` can ask it (SIGUSR2) instead of delivering
@@ -16,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,19 +43,30 @@
 
 #define QMGR_MAX_SLEEP 60
 #define QMGR_BATCH_MAX 32	/* messages one delivery process takes */
+#define QMGR_MAX_USE 100	/* batches before a delivery process ends */
+#define QMGR_MAX_IDLE_MS 10000	/* an idle delivery process ends then */
+/* the reports of one batch: a line per message, then "D" */
+#define QMGR_REPORT_MAX (QMGR_BATCH_MAX * (DELIVER_REPLY_MAX + 64) + 4)
 
 struct slot {
 	pid_t pid;		/* 0: free */
-	int fd;			/* outcome report from the child, or -1 */
+	int fd;			/* outcome reports from the child, or -1 */
+	int job;		/* batches to the child (persist), or -1 */
+	int idle;		/* alive, its batch done, waiting for one */
 	char (*ids)[SPOOL_ID_MAX];	/* the messages it delivers */
 	size_t nids;
+	char *rbuf;		/* report bytes not yet a whole line */
+	size_t rlen;
 };
 
 struct qmgr {
 	const struct config *c;
 	struct spool *s;
 	struct slot *slots;
-	unsigned nslots, busy;
+	unsigned nslots;
+	unsigned busy;		/* slots delivering a batch */
+	unsigned live;		/* delivery processes, busy or idle */
+	int persist;		/* delivery processes wait for more batches */
 	int backlog;		/* due messages waited for a slot */
 	struct ticket_ctx *t;	/* the store, NULL: no [store] */
 };
@@ -206,34 +223,75 @@ report_line(struct qmgr *q, char *line)
 	if ((reply = strchr(state, '\t')) == NULL)
 		return;
 	*reply++ = '\0';
-	if (ticket_delivered(q->t, strtoll(line, NULL, 10), state, reply) < 0)
+	if (q->t != NULL &&
+	    ticket_delivered(q->t, strtoll(line, NULL, 10), state, reply) < 0)
 		log_msg(LOG_LVL_WARN, "ticket store: cannot record the delivery "
 		    "of message row %s", line);
 }
 
-/* take_report - in the queue manager: read a finished child's reports
- * (it wrote at most QMGR_BATCH_MAX lines, well within a pipe's buffer) */
-static void
-take_report(struct qmgr *q, struct slot *sl)
+/* drain_report - in the queue manager: read what a delivery process
+ * reported (non-blocking): outcome lines for the store, and "D" when its
+ * batch is done (the slot is idle).  1 when the slot became idle */
+static int
+drain_report(struct qmgr *q, struct slot *sl)
 {
-	char buf[QMGR_BATCH_MAX * (DELIVER_REPLY_MAX + 64)];
-	size_t len = 0;
 	ssize_t n;
+	int idle = 0;
+	char *line, *nl;
 
 	if (sl->fd < 0)
-		return;
-	while (len < sizeof(buf) - 1 &&
-	    (n = read(sl->fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(sl->fd);
-	sl->fd = -1;
-	buf[len] = '\0';
-	for (char *line = buf, *nl; *line; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) == NULL)
-			break;	/* a cut line: the child died mid-write */
-		*nl = '\0';
-		report_line(q, line);
+		return 0;
+	for (;;) {
+		if (sl->rlen == QMGR_REPORT_MAX - 1)
+			sl->rlen = 0;	/* no line is that long: drop it */
+		n = read(sl->fd, sl->rbuf + sl->rlen,
+		    QMGR_REPORT_MAX - 1 - sl->rlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* EAGAIN, or EOF: reap closes it */
+		sl->rlen += (size_t)n;
+		sl->rbuf[sl->rlen] = '\0';
+		for (line = sl->rbuf; (nl = strchr(line, '\n')) != NULL;
+		    line = nl + 1) {
+			*nl = '\0';
+			if (strcmp(line, "D") == 0) {
+				if (!sl->idle && sl->pid != 0) {
+					sl->idle = 1;
+					sl->nids = 0;
+					q->busy--;
+					idle = 1;
+				}
+			} else
+				report_line(q, line);
+		}
+		sl->rlen -= (size_t)(line - sl->rbuf);
+		memmove(sl->rbuf, line, sl->rlen);
 	}
+	return idle;
+}
+
+/* drain_reports - drain_report for every slot; 1 when one became idle */
+static int
+drain_reports(struct qmgr *q)
+{
+	int idle = 0;
+
+	for (unsigned i = 0; i < q->nslots; i++)
+		idle |= drain_report(q, &q->slots[i]);
+	return idle;
+}
+
+/* close_slot - close the pipes of an ended delivery process */
+static void
+close_slot(struct slot *sl)
+{
+	if (sl->fd >= 0)
+		close(sl->fd);
+	if (sl->job >= 0)
+		close(sl->job);
+	sl->fd = sl->job = -1;
+	sl->rlen = 0;
 }
 
 /* finish - spool bookkeeping after an attempt: keep the deferred
@@ -364,56 +422,173 @@ deliver_one(const struct config *c, struct spool *s, const char *id)
 	free(msg);
 }
 
-/* start_delivery - fork a delivery process for n messages into a free
- * slot; it delivers them one after the other (reusing a connection to
- * the same next hop) */
+/* next_batch - in a delivery process: wait for the queue manager's next
+ * batch ("ID ID ...\n", one write below PIPE_BUF); its size, 0: none came
+ * within QMGR_MAX_IDLE_MS, the queue manager is gone, or SIGTERM */
+static size_t
+next_batch(int job, char (*ids)[SPOOL_ID_MAX])
+{
+	char line[QMGR_BATCH_MAX * SPOOL_ID_MAX + 2], *p, *sp;
+	struct pollfd pfd = { job, POLLIN, 0 };
+	struct timespec ts = { QMGR_MAX_IDLE_MS / 1000, 0 };
+	sigset_t term, old;
+	ssize_t r;
+	size_t n = 0;
+	int ready;
+
+	/* SIGTERM only inside ppoll: one that came before is seen here */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	ready = child_stop ? 0 : ppoll(&pfd, 1, &ts, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ready != 1 || child_stop)
+		return 0;
+	if ((r = read(job, line, sizeof(line) - 1)) <= 0 ||
+	    line[r - 1] != '\n')
+		return 0;
+	line[r - 1] = '\0';
+	for (p = line; *p && n < QMGR_BATCH_MAX; p = sp) {
+		size_t len;
+
+		if ((sp = strchr(p, ' ')) == NULL)
+			sp = p + strlen(p);
+		len = (size_t)(sp - p);
+		if (len > 0 && len < SPOOL_ID_MAX) {
+			memcpy(ids[n], p, len);
+			ids[n++][len] = '\0';
+		}
+		if (*sp == ' ')
+			sp++;
+	}
+	return n;
+}
+
+/* delivery_child - a delivery process: deliver the batch, then (persist)
+ * report "D" and wait for the next one, keeping the connection to the
+ * next hop, up to QMGR_MAX_USE batches or QMGR_MAX_IDLE_MS idle */
+static void
+delivery_child(struct qmgr *q, int report, int job,
+    char (*ids)[SPOOL_ID_MAX], size_t n)
+{
+	sigset_t none;
+
+	report_fd = report;
+	signal(SIGTERM, on_child_term);	/* finish the message */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_set_ident("smtp");
+	prctl(PR_SET_NAME, "smtp-deliver");	/* ps, top, perf */
+	deliver_keep_connections(1);
+	for (unsigned use = 1;; use++) {
+		for (size_t k = 0; k < n && !child_stop; k++)
+			deliver_one(q->c, q->s, ids[k]);
+		if (child_stop || job < 0 || report < 0 || use >= QMGR_MAX_USE)
+			break;
+		if (write(report, "D\n", 2) != 2)
+			break;
+		kill(getppid(), SIGUSR1);	/* the qmgr: a slot is free */
+		if ((n = next_batch(job, ids)) == 0)
+			break;
+	}
+	deliver_keep_connections(0);	/* QUIT what is still open */
+	_exit(0);	/* no atexit work: the parent owns the rest */
+}
+
+/* send_batch - hand n ids to an idle delivery process; -1: it is gone */
+static int
+send_batch(struct slot *sl, char (*ids)[SPOOL_ID_MAX], size_t n)
+{
+	char line[QMGR_BATCH_MAX * SPOOL_ID_MAX + 2];
+	size_t len = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t l = strlen(ids[k]);
+
+		memcpy(line + len, ids[k], l);
+		len += l;
+		line[len++] = k + 1 < n ? ' ' : '\n';
+	}
+	return write(sl->job, line, len) == (ssize_t)len ? 0 : -1;
+}
+
+/* start_delivery - give n messages to an idle delivery process, or fork
+ * one into a free slot; it delivers them one after the other (reusing a
+ * connection to the same next hop) */
 static int
 start_delivery(struct qmgr *q, char (*ids)[SPOOL_ID_MAX], size_t n)
 {
 	unsigned i;
 	pid_t pid;
-	int p[2] = { -1, -1 };
+	int p[2] = { -1, -1 }, jp[2] = { -1, -1 };
 
+	for (i = 0; i < q->nslots; i++) {
+		struct slot *sl = &q->slots[i];
+
+		if (sl->pid == 0 || !sl->idle)
+			continue;
+		if (send_batch(sl, ids, n) < 0) {
+			close(sl->job);		/* gone: reap frees it */
+			sl->job = -1;
+			sl->idle = 0;
+			q->busy++;		/* as reap will count it */
+			continue;
+		}
+		sl->idle = 0;
+		memcpy(sl->ids, ids, n * sizeof(*ids));
+		sl->nids = n;
+		q->busy++;
+		return 0;
+	}
 	for (i = 0; i < q->nslots && q->slots[i].pid != 0; i++)
 		;
 	if (i == q->nslots)
 		return -1;
-	if (q->t != NULL && pipe2(p, O_CLOEXEC) < 0)
+	if ((q->t != NULL || q->persist) && pipe2(p, O_CLOEXEC) < 0)
 		p[0] = p[1] = -1;	/* deliver anyway; the store misses it */
+	if (q->persist && p[0] >= 0 && pipe2(jp, O_CLOEXEC) < 0)
+		jp[0] = jp[1] = -1;	/* this one ends after its batch */
 	if ((pid = fork()) < 0) {
 		log_msg(LOG_LVL_ERR, "fork: %s", strerror(errno));
-		if (p[0] >= 0) {
-			close(p[0]);
-			close(p[1]);
+		for (int k = 0; k < 2; k++) {
+			if (p[k] >= 0)
+				close(p[k]);
+			if (jp[k] >= 0)
+				close(jp[k]);
 		}
 		return -1;
 	}
 	if (pid == 0) {
-		sigset_t none;
-
+		/* the other processes' pipes: a job pipe held open here would
+		 * keep its process from seeing the queue manager go */
+		for (unsigned k = 0; k < q->nslots; k++) {
+			if (q->slots[k].fd >= 0)
+				close(q->slots[k].fd);
+			if (q->slots[k].job >= 0)
+				close(q->slots[k].job);
+		}
 		if (p[0] >= 0)
 			close(p[0]);
-		report_fd = p[1];
-
-		signal(SIGTERM, on_child_term);	/* finish the message */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_IGN);
-		log_set_ident("smtp");
-		prctl(PR_SET_NAME, "smtp-deliver");	/* ps, top, perf */
-		deliver_keep_connections(1);
-		for (size_t k = 0; k < n && !child_stop; k++)
-			deliver_one(q->c, q->s, ids[k]);
-		deliver_keep_connections(0);	/* QUIT what is still open */
-		_exit(0);	/* no atexit work: the parent owns the rest */
+		if (jp[1] >= 0)
+			close(jp[1]);
+		delivery_child(q, p[1], jp[0], ids, n);
 	}
 	if (p[1] >= 0)
 		close(p[1]);
+	if (jp[0] >= 0)
+		close(jp[0]);
+	if (p[0] >= 0)
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
 	q->slots[i].pid = pid;
 	q->slots[i].fd = p[0];
+	q->slots[i].job = jp[1];
+	q->slots[i].idle = 0;
+	q->slots[i].rlen = 0;
 	memcpy(q->slots[i].ids, ids, n * sizeof(*ids));
 	q->slots[i].nids = n;
 	q->busy++;
+	q->live++;
 	return 0;
 }
 
@@ -424,17 +599,26 @@ reap(struct qmgr *q, int block)
 	int st;
 	pid_t pid;
 
-	while (q->busy > 0 && (pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
-		for (unsigned i = 0; i < q->nslots; i++)
-			if (q->slots[i].pid == pid) {
-				if (WIFSIGNALED(st))
-					log_msg(LOG_LVL_ERR, "%s: delivery "
-					    "process killed by signal %d",
-					    q->slots[i].ids[0], WTERMSIG(st));
-				take_report(q, &q->slots[i]);
-				q->slots[i].pid = 0;
+	while (q->live > 0 && (pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
+		for (unsigned i = 0; i < q->nslots; i++) {
+			struct slot *sl = &q->slots[i];
+
+			if (sl->pid != pid)
+				continue;
+			if (WIFSIGNALED(st))
+				log_msg(LOG_LVL_ERR, "%s: delivery "
+				    "process killed by signal %d",
+				    sl->nids ? sl->ids[0] : "-",
+				    WTERMSIG(st));
+			drain_report(q, sl);	/* what it wrote before */
+			close_slot(sl);
+			if (!sl->idle)
 				q->busy--;
-			}
+			sl->pid = 0;
+			sl->idle = 0;
+			sl->nids = 0;
+			q->live--;
+		}
 		block = 0;
 	}
 }
@@ -565,9 +749,10 @@ qmgr_init(struct qmgr *q, const struct config *c, struct spool *s)
 	if (q->slots == NULL)
 		return -1;
 	for (unsigned i = 0; i < q->nslots; i++) {
-		q->slots[i].fd = -1;
+		q->slots[i].fd = q->slots[i].job = -1;
 		if ((q->slots[i].ids = calloc(QMGR_BATCH_MAX,
-		    sizeof(*q->slots[i].ids))) == NULL)
+		    sizeof(*q->slots[i].ids))) == NULL ||
+		    (q->slots[i].rbuf = malloc(QMGR_REPORT_MAX)) == NULL)
 			return -1;
 	}
 	if (c->store.line != 0) {	/* a [store]: record outcomes */
@@ -585,8 +770,11 @@ static void
 qmgr_fini(struct qmgr *q)
 {
 	ticket_close(&q->t);
-	for (unsigned i = 0; q->slots != NULL && i < q->nslots; i++)
+	for (unsigned i = 0; q->slots != NULL && i < q->nslots; i++) {
+		close_slot(&q->slots[i]);
 		free(q->slots[i].ids);
+		free(q->slots[i].rbuf);
+	}
 	free(q->slots);
 	q->slots = NULL;
 }
@@ -619,7 +807,7 @@ qmgr_run_once(const struct config *c, struct spool *s, int force)
 		return -1;
 	}
 	n = scan(&q, force, 1, &wake);
-	while (q.busy > 0)
+	while (q.live > 0)
 		reap(&q, 1);
 	qmgr_fini(&q);
 	close(lock);
@@ -716,6 +904,7 @@ qmgr_loop(const struct config *c, struct spool *s)
 		close(lock);
 		return -1;
 	}
+	q.persist = 1;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* serve restarts us on reload */
 	signal(SIGCHLD, on_signal);
@@ -732,11 +921,13 @@ qmgr_loop(const struct config *c, struct spool *s)
 	log_msg(LOG_LVL_INFO, "queue manager started: spool %s, concurrency "
 	    "%u", spool_dir(s), q.nslots);
 	wake = time(NULL);
-	while (!stop || q.busy > 0) {
+	while (!stop || q.live > 0) {
 		time_t now;
 		int sig;
 
 		reap(&q, 0);
+		if (drain_reports(&q) && q.backlog)
+			rescan = 1;
 		if (!stop && (rescan || time(NULL) >= wake))
 			scan(&q, force, 0, &wake);
 		rescan = force = 0;
@@ -758,7 +949,7 @@ qmgr_loop(const struct config *c, struct spool *s)
 			rescan = force = 1;
 		else if (sig == SIGCHLD) {
 			reap(&q, 0);
-			rescan = q.backlog;
+			rescan |= q.backlog;
 		}
 	}
 	write_pid(s, 1);
