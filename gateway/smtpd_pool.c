@@ -39,6 +39,7 @@
 #include "log.h"
 #include "recipients.h"
 #include "scrub.h"
+#include "store.h"
 #include "ticket.h"
 #include "worker.h"
 
@@ -685,6 +686,9 @@ slot_store(struct slot *s)
 		if ((s->t = ticket_open(&s->gen->cfg, err, sizeof(err))) == NULL)
 			log_msg(LOG_LVL_ERR, "ticket store not available: %s",
 			    err);
+		else if (ticket_store(s->t) != NULL)	/* see slot_main */
+			store_defer_checkpoints(ticket_store(s->t),
+			    STORE_CHECKPOINT_PAGES);
 	}
 }
 
@@ -793,6 +797,12 @@ slot_main(void *arg)
 		p->sqtail = &st->next;
 		pthread_cond_signal(&p->scv);
 		pthread_mutex_unlock(&p->mu);
+		/* the WAL checkpoint, here and not inside a commit under
+		 * ticket_lock, where every other slot waited for its copying
+		 * and fsyncs (a step in the 250 latency's tail) */
+		if (s->t != NULL && ticket_store(s->t) != NULL &&
+		    store_checkpoint_due(ticket_store(s->t)))
+			(void)store_checkpoint(ticket_store(s->t));
 	}
 	return NULL;
 }

@@ -5,7 +5,8 @@
  * commits, never corrupt the file), foreign keys on, secure_delete on
  * (freed pages are zeroed), wal_autocheckpoint = 4000 pages (fewer,
  * larger checkpoints: 10-35 % more records/s in bench_store than the
- * default 1000).  The schema is versioned by PRAGMA
+ * default 1000; a caller may take the checkpoint out of its commits with
+ * store_defer_checkpoints).  The schema is versioned by PRAGMA
  * user_version; store_open applies every forward migration from the
  * file's version up to STORE_SCHEMA_VERSION in one transaction, and
  * refuses a file from a newer scrubgate.
@@ -123,6 +124,8 @@ struct store {
 	int last_rc;			/* SQLite code of the last failure */
 	sqlite3_stmt *q[Q_COUNT];
 	char err[STORE_ERR_MAX];
+	int wal_frames;			/* after the last commit (deferred) */
+	int ckpt_pages;			/* store_checkpoint_due at, 0: auto */
 };
 
 /* fail - remember "PATH: what: SQLite's reason"; -1 */
@@ -427,7 +430,49 @@ pragmas(struct store *s)
 		pause_ms(attempt++);
 	}
 	return exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-	    " PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 4000;", "settings");
+	    " PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = "
+	    STORE_CHECKPOINT_STR ";", "settings");
+}
+
+/* wal_hook - a commit's WAL size, for store_checkpoint_due; no
+ * checkpoint here (store_defer_checkpoints) */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/* store_defer_checkpoints - see store.h */
+void
+store_defer_checkpoints(struct store *s, int pages)
+{
+	s->ckpt_pages = pages > 0 ? pages : 1;
+	sqlite3_wal_hook(s->db, wal_hook, s);	/* replaces the auto one */
+}
+
+/* store_checkpoint_due - see store.h */
+int
+store_checkpoint_due(const struct store *s)
+{
+	return s->ckpt_pages > 0 && s->wal_frames >= s->ckpt_pages;
+}
+
+/* store_checkpoint - see store.h */
+int
+store_checkpoint(struct store *s)
+{
+	int log = 0, done = 0;
+
+	s->wal_frames = 0;	/* the next commit tells again */
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &log, &done) != SQLITE_OK)
+		return -1;	/* SQLITE_BUSY: another one runs now */
+	return done;
 }
 
 /* store_open_upto - store_open, migrating only up to version (tests) */

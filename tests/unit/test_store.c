@@ -317,6 +317,38 @@ test_purge_fetch(void)
 	CHECK(!file_has("p.db", "dave@example.com"));
 }
 
+/* test_deferred_checkpoint - a connection with deferred checkpoints
+ * lets the WAL grow past SQLite's autocheckpoint inside its commits, says
+ * when one is due, and store_checkpoint copies it back */
+static void
+test_deferred_checkpoint(void)
+{
+	struct store *s = open_db("ck.db", STORE_SCHEMA_VERSION, 0);
+	char id[64];
+	int copied, n = 0;
+
+	if (s == NULL)
+		return;
+	store_defer_checkpoints(s, STORE_CHECKPOINT_PAGES);
+	CHECK(!store_checkpoint_due(s));
+	while (!store_checkpoint_due(s) && n < 5000) {
+		snprintf(id, sizeof(id), "<ck%d@x>", n++);
+		record(s, 0, id, "a@x.org", "b@y.org", 1);
+	}
+	CHECK_MSG(store_checkpoint_due(s), "not due after %d records", n);
+	/* one more commit: nothing was copied back inside the commits, so
+	 * every frame is still waiting (an autocheckpoint would have reset
+	 * the WAL at STORE_CHECKPOINT_PAGES) */
+	record(s, 0, "<ck-last@x>", "a@x.org", NULL, 1);
+	copied = store_checkpoint(s);
+	CHECK_MSG(copied > STORE_CHECKPOINT_PAGES, "%d frames copied", copied);
+	CHECK(!store_checkpoint_due(s));
+	record(s, 0, "<ck-after@x>", "a@x.org", NULL, 1);
+	CHECK_MSG(!store_checkpoint_due(s), "WAL not restarted after the "
+	    "checkpoint");
+	store_close(&s);
+}
+
 int
 main(void)
 {
@@ -327,6 +359,7 @@ main(void)
 	test_threading();
 	test_erase();
 	test_purge_fetch();
+	test_deferred_checkpoint();
 	{
 		char cmd[128];
 
