@@ -9,7 +9,7 @@
 # concurrent sessions; fsync on for both (scrubgate's spool_put, Postfix's
 # queue files).  Each measurement starts once both relays have delivered
 # everything of the one before (the gateway's queue and Postfix's
-# incoming/active/deferred are empty).  Prints the acceptance rate (messages answered 250 per
+# incoming/active/deferred are empty), after a sync and 2 s of rest.  Prints the acceptance rate (messages answered 250 per
 # second, as smtp-source sees it) for both, the ratio, the time until the
 # gateway's queue was empty again, and the 250-after-DATA latency (p50,
 # p90, p99, max) at 20 sessions, measured by tests/bench/smtp_lat.c (one
@@ -154,10 +154,16 @@ drained() {
 pf_drained() {
 	for _ in $(seq 3000); do
 		[ -z "$(find "$PF/queue/incoming" "$PF/queue/active" \
-			"$PF/queue/deferred" "$PF/queue/maildrop" -type f 2>/dev/null | head -n 1)" ] && return
+			"$PF/queue/deferred" "$PF/queue/maildrop" -type f 2>/dev/null | head -n 1)" ] && break
 		sleep 0.1
 	done
+	settle
 }
+
+# settle - write back what the runs so far left dirty (both relays' queue
+# files, the ticket store) so that its writeback does not run inside the
+# next measurement, and give the CPUs a moment
+settle() { sync; sleep 2; }
 
 echo "bench-smtp: $SG, $N messages of 10 KiB per run, fsync on, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %14s %14s %8s %16s\n' sessions "scrubgate m/s" "postfix m/s" ratio "gw queue empty"
@@ -165,6 +171,7 @@ for s in 20 100; do
 	t0=$(now)
 	g=$(rate $GWP $s)
 	d=$(drained "$t0")
+	settle
 	p=$(rate $PFP $s)
 	pf_drained
 	printf '%-10s %14s %14s %8s %15ss\n' "$s" "$g" "$p" \
