@@ -201,11 +201,12 @@ body_eol(const struct scrub_ctx *c, size_t bs, size_t be)
 	return nl > c->in + bs && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
-/* encode_body - the new body in the chosen encoding with line breaks
- * eol, ending in a line break exactly when the old one did */
+/* encode_body - append the new body to out (which holds from bytes
+ * before it) in the chosen encoding with line breaks eol, ending in a
+ * line break exactly when the old one did */
 static int
 encode_body(enum cte cte, const char *eol, const struct buf *text,
-    int ends_nl, struct buf *out)
+    int ends_nl, struct buf *out, size_t from)
 {
 	size_t el = strlen(eol);
 	int r;
@@ -219,12 +220,33 @@ encode_body(enum cte cte, const char *eol, const struct buf *text,
 	if (r < 0)
 		return -1;
 	if (!ends_nl) {
-		while (out->len > 0 && out->p[out->len - 1] == '\n') {
-			out->len -= out->len > 1 && out->p[out->len - 2] == '\r' ? 2 : 1;
+		while (out->len > from && out->p[out->len - 1] == '\n') {
+			out->len -= out->len - from > 1 && out->p[out->len - 2] == '\r' ? 2 : 1;
 			out->p[out->len] = '\0';
 		}
-	} else if (out->len == 0 || out->p[out->len - 1] != '\n')
+	} else if (out->len == from || out->p[out->len - 1] != '\n')
 		return buf_append(out, eol, el);
+	return 0;
+}
+
+/* splice_body - the new body spliced over in[bs..be): encoded straight
+ * into the splice list's replacement bytes, so that a large body is not
+ * built apart and copied over */
+static int
+splice_body(struct scrub_ctx *c, enum cte cte, const struct buf *text,
+    size_t bs, size_t be)
+{
+	struct edits *sp = &c->splices;
+	size_t from = sp->reps.len;
+
+	if (encode_body(cte, body_eol(c, bs, be), text,
+	    be > bs && c->in[be - 1] == '\n', &sp->reps, from) < 0 ||
+	    edits_add(sp, bs, be, "", 0) < 0)
+		return scrub_fail(c, ERR_NOMEM, c->where);
+	/* the replacement is what encode_body appended: rep_off still
+	 * grows with the order of edits_add, as splice_apply wants */
+	sp->v[sp->n - 1].rep_off = from;
+	sp->v[sp->n - 1].rep_len = sp->reps.len - from;
 	return 0;
 }
 
@@ -236,8 +258,7 @@ rewrite_text(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
 {
 	const char *new_charset = NULL, *new_cte = NULL;
 	int ascii = is_ascii(text->p, text->len);
-	struct buf body;
-	int r;
+	int r = 0;
 
 	if (converted || (!ascii && charset_is_utf8_compatible(charset) &&
 	    charset_utf8_valid(text->p, text->len) &&
@@ -249,18 +270,13 @@ rewrite_text(struct scrub_ctx *c, size_t hs, size_t he, size_t bs, size_t be,
 		cte = CTE_QP;
 		new_cte = "quoted-printable";
 	}
-	buf_init(&body, 0);
-	r = encode_body(cte, body_eol(c, bs, be), text,
-	    be > bs && c->in[be - 1] == '\n', &body);
-	if (r < 0)
-		r = scrub_fail(c, ERR_NOMEM, c->where);
-	if (r == 0 && (new_charset || new_cte))
+	/* the header's edit first: edits are added in order of start */
+	if (new_charset || new_cte)
 		r = scrub_set_content(c, hs, he, new_charset,
 		    new_cte ? new_cte : codec_cte_name(cte), NULL, 0,
 		    message_block);
 	if (r == 0)
-		r = scrub_edit(c, bs, be, body.p ? body.p : "", body.len);
-	buf_free(&body);
+		r = splice_body(c, cte, text, bs, be);
 	return r;
 }
 
