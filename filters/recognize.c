@@ -9,10 +9,14 @@
  * lower-case letters) decide which kinds could match there, and only
  * those kinds' JIT patterns run, on the cluster alone (the full text is
  * the subject, so look-behinds see the real context, but the subject ends
- * a few bytes past the cluster).  '@' opens an e-mail window, ':' between
- * hex digits an IPv6 window.  Matches then go through the kind's check
- * (recognize_context.c: the checksum and date validators of validate.c
- * plus context words), the allow-list and the replacement-token guard;
+ * a few bytes past the cluster).  Most clusters hold nothing and are
+ * passed over without measuring: ISO dates and the hour after them, the
+ * minutes of a time, numbers of fewer than seven digits, hex words such
+ * as hashes (do_digit; each shortcut returns what measuring would).  '@'
+ * opens an e-mail window, ':' between hex digits an IPv6 window.  Matches
+ * then go through the kind's check (recognize_context.c: the checksum and
+ * date validators of validate.c plus context words), the allow-list and
+ * the replacement-token guard;
  * overlaps are resolved best first (kind priority, then length), and the
  * findings are settled: the text with stand-ins for them is scanned again
  * around them until nothing new turns up (recognize_policy.c), so that a
@@ -99,6 +103,20 @@ recognize_next_char(const char *t, size_t len, size_t i)
 
 #define BIT(k) (1u << (k))
 
+/* inner_lead - a group of the cluster after a blank starts as an
+ * international or bracketed number does: "12 +46 70 123 45 67",
+ * "Room 12 (555) 123-4567" (the cluster's own lead is the short number
+ * before it) */
+static int
+inner_lead(const struct scan *sc, const struct cluster *c)
+{
+	for (size_t j = c->s + 1; j < c->e; j++)
+		if ((sc->t[j] == '+' || sc->t[j] == '(') &&
+		    (sc->t[j - 1] == ' ' || (unsigned char)sc->t[j - 1] == 0xA0))
+			return 1;
+	return 0;
+}
+
 /* phone_candidate - a strong format hint, or a phone word before it */
 static int
 phone_candidate(struct scan *sc, const struct cluster *c)
@@ -107,7 +125,7 @@ phone_candidate(struct scan *sc, const struct cluster *c)
 		return 1;
 	if ((c->frun == 3 || c->frun == 1) && c->lrun == 4)
 		return 1;
-	return recognize_phone_words(sc, c->s);
+	return inner_lead(sc, c) || recognize_phone_words(sc, c->s);
 }
 
 /* cluster_kinds - the kinds whose shape fits the cluster's features: a
@@ -538,6 +556,30 @@ runs_allow(unsigned r)
 	return m;
 }
 
+/* lb_byte - a byte that the look-behind (?<![\w+./-]) opening every
+ * cluster pattern but IPv4's (and the card's, which adds ',') refuses */
+static int
+lb_byte(unsigned char c)
+{
+	return bytes_is_alnum(c) || c == '_' || c == '+' || c == '.' || c == '/' ||
+	    c == '-';
+}
+
+/* lb_start - whether such a pattern can start in [s, e): at s, or after
+ * a blank or a bracket inside ("INV-2024-000123" has no place to) */
+static int
+lb_start(const struct scan *sc, size_t s, size_t e)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+
+	if (s == 0 || !lb_byte(t[s - 1]))
+		return 1;
+	for (size_t p = s; p + 1 < e; p++)
+		if (!lb_byte(t[p]))
+			return 1;
+	return 0;
+}
+
 /* do_cluster - measure the cluster at s and run the kinds it could hold */
 static size_t
 do_cluster(struct scan *sc, size_t s)
@@ -552,6 +594,8 @@ do_cluster(struct scan *sc, size_t s)
 		return c.e > s ? c.e : s + 1;
 	if ((m = cluster_kinds(sc, &c) & sc->r->cluster_mask) == 0)
 		return c.e;
+	if (!lb_start(sc, s, c.e))
+		m &= BIT(KIND_IPV4);
 	/* IT_CF may be all letters; the others need their digit runs */
 	m &= BIT(KIND_IT_CF) | runs_allow(clean_runs((const unsigned char *)sc->t,
 	    s, c.e + 4 < sc->len ? c.e + 4 : sc->len));
@@ -563,21 +607,173 @@ do_cluster(struct scan *sc, size_t s)
 	return c.e > s ? c.e : s + 1;
 }
 
+/* space_goes_on - cluster_space_ok with its commonest answers inline: a
+ * digit, '(' or '+' after the blank goes on, a byte that is no capital
+ * (a lower-case word) ends the cluster */
+static inline int
+space_goes_on(const struct scan *sc, size_t i)
+{
+	unsigned char c = at(sc, i + 1);
+
+	if (bytes_is_digit(c) || c == '(' || c == '+')
+		return 1;
+	return bytes_is_upper(c) && cluster_space_ok(sc, i);
+}
+
+/* digits2 - t[i] and t[i + 1] are digits (i + 1 < len) */
+static int
+digits2(const struct scan *sc, size_t i)
+{
+	return i + 1 < sc->len && bytes_is_digit((unsigned char)sc->t[i]) &&
+	    bytes_is_digit((unsigned char)sc->t[i + 1]);
+}
+
+/* iso_date - the end of the cluster at s when it is an ISO date, alone
+ * ("2024-03-15 was") or with the hour of a time ("2024-03-15 10:22",
+ * "2024-03-15T10:22"), and holds nothing; 0 when it is not one, or might
+ * hold something.  Such a cluster has 8 or 10 digits in runs of 4 and 2,
+ * no dot and no leading capital, at most the 'T' inside: of the cluster
+ * kinds only a phone number fits (ES_DNI wants a run of 7 or 8), and
+ * do_cluster tries one only after a phone word, the date not starting
+ * with '0'.  So this returns what do_cluster would, without measuring. */
+static size_t
+iso_date(struct scan *sc, size_t s)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+	size_t e = s + 10;
+	unsigned char b;
+
+	if (e >= sc->len || t[s + 4] != '-' || t[s + 7] != '-' || t[s] == '0' ||
+	    !digits2(sc, s) || !digits2(sc, s + 2) || !digits2(sc, s + 5) ||
+	    !digits2(sc, s + 8))
+		return 0;
+	b = t[e];
+	if ((b == ' ' || b == 'T') && digits2(sc, e + 1) && e + 3 < sc->len &&
+	    t[e + 3] == ':')
+		e += 3;		/* the cluster ends at the hour's ':' */
+	else if (b == 'T' || ccls[b] == C_NBSP || ccls[b] == C_UPPER ||
+	    (b == ' ' && space_goes_on(sc, e)) ||
+	    (ccls[b] != C_END && ccls[b] != C_SPACE))
+		return 0;	/* the cluster goes on */
+	/* a line break before it: no word (recognize_phone_words reads
+	 * none across one), as for the dates that begin log lines */
+	if (sc->r->enabled[KIND_PHONE] && (sc->r->cluster_mask & BIT(KIND_PHONE)) &&
+	    s > 0 && t[s - 1] != '\n' && recognize_phone_words(sc, s))
+		return 0;
+	return e;
+}
+
+/* letters and digits: what a word skip passes over */
+enum { W_NONE, W_DIGIT, W_UPPER, W_LOWER };
+static const unsigned char wcls[256] = {
+	['0'] = R10(W_DIGIT),
+	['A'] = R10(W_UPPER), ['K'] = R10(W_UPPER), ['U'] = W_UPPER, W_UPPER,
+	W_UPPER, W_UPPER, W_UPPER, W_UPPER,
+	['a'] = R10(W_LOWER), ['k'] = R10(W_LOWER), ['u'] = W_LOWER, W_LOWER,
+	W_LOWER, W_LOWER, W_LOWER, W_LOWER,
+};
+
+/* what small_cluster adds up per byte: digits in bits 0-7, dots in
+ * 8-15, and Q_GO for every byte that continues a cluster by itself
+ * (0: it ends it, or white space decides) */
+#define Q_DIGIT 1u
+#define Q_DOT (1u << 8)
+#define Q_GO (1u << 16)
+#define QG Q_GO
+#define QD (Q_GO | Q_DIGIT)
+static const uint32_t qadd[256] = {
+	['('] = QG, [')'] = QG, ['+'] = QG, ['-'] = QG, ['.'] = Q_GO | Q_DOT, ['/'] = QG,
+	['0'] = R10(QD),
+	['A'] = R10(QG), ['K'] = R10(QG), ['U'] = QG, QG, QG, QG, QG, QG,
+	['a'] = R10(QG), ['k'] = R10(QG), ['u'] = QG, QG, QG, QG, QG, QG,
+};
+
+#define SMALL_SPAN 24	/* longer clusters are measured in full */
+
+/* small_cluster - the end of the cluster at s, which starts with a digit,
+ * when it is short and holds fewer than seven digits and three dots
+ * ("1532", "(pid 48213)", "17.1.2", "3/5", "123 INFO", "8080-exec-13"):
+ * do_cluster passes such a cluster over (cluster_kinds finds no kind in
+ * it, as no kind but IPv4, the NINO and the codice fiscale fits fewer
+ * than seven digits, and those want dots or leading capitals); 0 when it
+ * is not.  It follows the cluster as cluster_measure does, the same bytes
+ * and blanks continuing it, with one table add per byte instead of the
+ * features. */
+static size_t
+small_cluster(const struct scan *sc, size_t s)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+	size_t e = s, end = sc->len - s > SMALL_SPAN ? s + SMALL_SPAN : sc->len;
+	uint32_t acc = 0, v;
+
+	for (; e < end; e++) {
+		if ((v = qadd[t[e]]) != 0) {
+			acc += v;
+			continue;
+		}
+		if (t[e] != ' ' || !space_goes_on(sc, e))
+			break;
+	}
+	if (e == end && end < sc->len)
+		return 0;	/* may go on */
+	if (e < sc->len && t[e] == 0xC2)
+		return 0;	/* a no-break space may continue it */
+	if ((acc & 0xFF) >= 7 || ((acc >> 8) & 0xFF) >= 3)
+		return 0;
+	return e;
+}
+
+/* lower_words - the end of the cluster at s when each of its words (runs
+ * of letters and digits) holds a lower-case letter, as hashes and most
+ * UUIDs do ("3f2504e0-4f89-11d3-9a0c-0305e82c3301"); 0 when one does
+ * not.  No cluster kind matches there: every cluster pattern is bounded
+ * by (?<!\w) and (?!\w), so a match covers whole words, and none has a
+ * lower-case letter in its alphabet. */
+static size_t
+lower_words(const struct scan *sc, size_t s)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+	size_t e = s, end = sc->len - s > CLUSTER_MAX ? s + CLUSTER_MAX : sc->len;
+	unsigned low = 0, in = 0, w;
+
+	for (; e < end; e++) {
+		if ((w = wcls[t[e]]) != W_NONE) {
+			low |= w == W_LOWER;
+			in = 1;
+			continue;
+		}
+		if (in && !low)
+			return 0;
+		in = low = 0;
+		if (qadd[t[e]] != 0 || (t[e] == ' ' && space_goes_on(sc, e)))
+			continue;
+		return t[e] == 0xC2 ? 0 : e;	/* a no-break space may continue it */
+	}
+	return e == sc->len && !(in && !low) ? e : 0;
+}
+
+/* word_end - the end of the run of ASCII letters and digits at i */
+static size_t
+word_end(const unsigned char *t, size_t i, size_t len)
+{
+	while (i < len && wcls[t[i]] != W_NONE)
+		i++;
+	return i;
+}
+
 /* do_upper - an upper-case word: a cluster when it holds digits, is a
  * 16-letter codice fiscale candidate, or prefixes digits ("AB 12 34 56 C") */
 static size_t
 do_upper(struct scan *sc, size_t i)
 {
+	const unsigned char *t = (const unsigned char *)sc->t;
 	size_t j = i;
-	int digits = 0;
+	unsigned w, digits = 0;
 
-	for (; j < sc->len && bytes_is_alnum(at(sc, j)); j++) {
-		if (!bytes_is_upper(at(sc, j)) && !bytes_is_digit(at(sc, j))) {
-			while (j < sc->len && bytes_is_alnum(at(sc, j)))
-				j++;
-			return j;
-		}
-		digits |= bytes_is_digit(at(sc, j));
+	for (; j < sc->len && (w = wcls[t[j]]) != W_NONE; j++) {
+		if (w == W_LOWER)
+			return word_end(t, j + 1, sc->len);
+		digits |= w == W_DIGIT;
 	}
 	if (digits || j - i == 16 || (j - i <= 3 && at(sc, j) == ' ' && bytes_is_digit(at(sc, j + 1))))
 		return do_cluster(sc, i);
@@ -614,58 +810,138 @@ do_email(struct scan *sc, size_t a)
 	return re;
 }
 
+/* time_tail - past the "22:" of "10:22:33" in a colon window [.., we)
+ * that holds no IPv6 candidate, from i (just after a ':'): a group of
+ * one to five digits that the next ':' ends is a cluster too small for
+ * any kind, and that ':' lies in the window looked at already, so the
+ * trigger loop would pass both over; it resumes where it would */
+static size_t
+time_tail(const struct scan *sc, size_t i, size_t we)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+
+	for (;;) {
+		size_t k = i;
+
+		while (k < we && k - i < 6 && bytes_is_digit(t[k]))
+			k++;
+		if (k == i || k - i > 5 || k >= we || t[k] != ':')
+			return i;
+		i = k + 1;
+	}
+}
+
+/* the bytes of an IPv6 window: hex digits, ':' and '.' */
+enum { V6_HEX = 1, V6_COLON = 2, V6_DOT = 4 };
+#define V6H V6_HEX
+static const unsigned char v6c[256] = {
+	['0'] = R10(V6H), ['A'] = V6H, V6H, V6H, V6H, V6H, V6H,
+	['a'] = V6H, V6H, V6H, V6H, V6H, V6H, [':'] = V6_COLON, ['.'] = V6_DOT,
+};
+
 /* do_colon - an IPv6 window when the ':' sits between hex digits and the
- * window has "::" or seven colons (so 12:30:45 never gets here) */
+ * window has "::" or seven colons (so 12:30:45 never gets here); the
+ * colons are counted on the walks out from i */
 static size_t
 do_colon(struct scan *sc, size_t i)
 {
+	const unsigned char *t = (const unsigned char *)sc->t;
 	size_t ws = i, we = i, ncolon = 0;
 	int dcolon = 0;
-	unsigned char p = i ? at(sc, i - 1) : 0, n = at(sc, i + 1);
 
-	if (!sc->r->enabled[KIND_IPV6] || !(bytes_is_hex(p) || p == ':') || !(bytes_is_hex(n) || n == ':'))
+	if (!sc->r->enabled[KIND_IPV6] || i == 0 ||
+	    !(v6c[t[i - 1]] & (V6_HEX | V6_COLON)) ||
+	    !(v6c[at(sc, i + 1)] & (V6_HEX | V6_COLON)))
 		return i + 1;
 	if (i < sc->colon_until)	/* inside a window already looked at */
 		return i + 1;
-	while (ws > 0 && i - ws < IPV6_WINDOW && (bytes_is_hex(at(sc, ws - 1)) ||
-	    at(sc, ws - 1) == ':' || at(sc, ws - 1) == '.'))
+	while (ws > 0 && i - ws < IPV6_WINDOW && v6c[t[ws - 1]] != 0) {
 		ws--;
-	while (we < sc->len && we - i < IPV6_WINDOW && (bytes_is_hex(at(sc, we)) ||
-	    at(sc, we) == ':' || at(sc, we) == '.'))
-		we++;
-	for (size_t j = ws; j < we; j++) {
-		if (at(sc, j) == ':') {
+		if (t[ws] == ':') {
 			ncolon++;
-			dcolon |= at(sc, j + 1) == ':';
+			dcolon |= t[ws + 1] == ':';
 		}
+	}
+	while (we < sc->len && we - i < IPV6_WINDOW && v6c[t[we]] != 0) {
+		if (t[we] == ':') {
+			ncolon++;
+			dcolon |= at(sc, we + 1) == ':';
+		}
+		we++;
 	}
 	sc->colon_until = we;
 	if (ncolon < 7 && !dcolon)
-		return i + 1;
+		return time_tail(sc, i + 1, we);
 	for (size_t k = 0; k < NDEFS; k++)
 		if (kind_defs[k].kind == KIND_IPV6)
 			scan_window(sc, &kind_defs[k], ws, we);
 	return i + 1;
 }
 
+/* iso_time - do_colon at the ':' after the hour of an ISO date, with a
+ * shortcut for the usual "10:22:33," (seconds, then no hex digit, ':' or
+ * '.'): the window is "10:22:33", two colons, and the minutes a group
+ * time_tail passes; the trigger loop resumes at the seconds, or past
+ * them when a byte such as ',' ends their cluster (two digits: small) */
+static size_t
+iso_time(struct scan *sc, size_t i)
+{
+	const unsigned char *t = (const unsigned char *)sc->t;
+
+	/* the window starts at the hour: a blank or a 'T' before it */
+	if (!sc->r->enabled[KIND_IPV6] || i < sc->colon_until || v6c[t[i - 3]] != 0 ||
+	    !digits2(sc, i + 1) || at(sc, i + 3) != ':' || !digits2(sc, i + 4) ||
+	    v6c[at(sc, i + 6)] != 0)
+		return do_colon(sc, i);
+	sc->colon_until = i + 6;
+	return ccls[at(sc, i + 6)] == C_END ? i + 6 : i + 4;
+}
+
+/* do_digit - a digit that begins a word: a date, a time, a small number
+ * or a hash passed over as do_cluster would, else a cluster measured */
+static size_t
+do_digit(struct scan *sc, size_t i, size_t to)
+{
+	size_t e = iso_date(sc, i);
+
+	/* the hour's ':' is the next trigger */
+	if (e != 0 && e < to && sc->t[e] == ':')
+		e = iso_time(sc, e);
+	if (e == 0)
+		e = small_cluster(sc, i);
+	if (e == 0)
+		e = lower_words(sc, i);
+	return e ? e : do_cluster(sc, i);
+}
+
 /* next_trigger - the first offset >= i holding a trigger byte, or len.
  * With SSE2 sixteen bytes at a time: the triggers are '0'..':', '@'..'Z',
- * '(' and '+', so two range compares and two equalities find them all. */
+ * '(' and '+', so two range compares and two equalities find them all.
+ * A capital followed by a lower-case letter ("The", "McDonald") is no
+ * trigger there: do_upper would skip its word, and every trigger left in
+ * the word is inside it and skipped the same way. */
 static size_t
 next_trigger(const unsigned char *t, size_t i, size_t len)
 {
 #ifdef __SSE2__
 	const __m128i d_lo = _mm_set1_epi8(0x2F), d_hi = _mm_set1_epi8(0x3B);
-	const __m128i u_lo = _mm_set1_epi8(0x3F), u_hi = _mm_set1_epi8(0x5B);
+	const __m128i u_lo = _mm_set1_epi8(0x40), u_hi = _mm_set1_epi8(0x5B);
+	const __m128i l_lo = _mm_set1_epi8(0x60), l_hi = _mm_set1_epi8(0x7B);
 	const __m128i open = _mm_set1_epi8('('), plus = _mm_set1_epi8('+');
+	const __m128i atc = _mm_set1_epi8('@');
 
-	while (i + 16 <= len) {
+	while (i + 17 <= len) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		__m128i n = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 1));
 		__m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, d_lo), _mm_cmplt_epi8(v, d_hi));
 		__m128i u = _mm_and_si128(_mm_cmpgt_epi8(v, u_lo), _mm_cmplt_epi8(v, u_hi));
+		__m128i l = _mm_and_si128(_mm_cmpgt_epi8(n, l_lo), _mm_cmplt_epi8(n, l_hi));
 		__m128i o = _mm_or_si128(_mm_cmpeq_epi8(v, open), _mm_cmpeq_epi8(v, plus));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, u), o));
+		unsigned m;
 
+		o = _mm_or_si128(o, _mm_cmpeq_epi8(v, atc));
+		u = _mm_andnot_si128(l, u);
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, u), o));
 		if (m)
 			return i + (unsigned)__builtin_ctz(m);
 		i += 16;
@@ -701,11 +977,10 @@ recognize_scan_builtin(struct scan *sc, size_t from, size_t to)
 		else if (cls == T_OPEN)
 			i = bytes_is_digit(at(sc, i + 1)) || (t[i] == '(' && at(sc, i + 1) == '+') ?
 			    do_cluster(sc, i) : i + 1;
-		else if (i > 0 && bytes_is_alnum(t[i - 1]))
-			while (i < len && bytes_is_alnum(t[i]))	/* inside a word */
-				i++;
+		else if (i > 0 && wcls[t[i - 1]] != W_NONE)
+			i = word_end(t, i + 1, len);	/* inside a word */
 		else if (cls == T_DIGIT)
-			i = do_cluster(sc, i);
+			i = do_digit(sc, i, to);
 		else
 			i = do_upper(sc, i);
 	}
