@@ -5,7 +5,7 @@
 #
 # Each tests/tools/NAME.c becomes BUILDDIR/tools/NAME, linked against
 # BUILDDIR/libgateway.a and BUILDDIR/libfilters.a with the flags of that
-# build variant (build/asan -> ASan+UBSan), so the helpers exercise exactly
+# build variant (build/asan and build/asan-* -> ASan+UBSan), so the helpers exercise exactly
 # the code under test.  Rebuilds only what is older than its inputs.
 set -euo pipefail
 
@@ -18,7 +18,7 @@ cc=${CC:-cc}
 
 warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter"
 case $variant in
-asan) opt="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" ;;
+asan | asan-*) opt="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" ;;
 *) opt="-O2 -g" ;;
 esac
 pkg=$(pkg-config --cflags --libs libpcre2-8 libssl libcrypto inih 2>/dev/null || echo "-lpcre2-8 -lssl -lcrypto -linih")
