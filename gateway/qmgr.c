@@ -592,11 +592,12 @@ start_delivery(struct qmgr *q, char (*ids)[SPOOL_ID_MAX], size_t n)
 	return 0;
 }
 
-/* reap - collect ended delivery processes; block: wait for one */
-static void
+/* reap - collect ended delivery processes; block: wait for one.  1 when
+ * one ended with a batch not reported done */
+static int
 reap(struct qmgr *q, int block)
 {
-	int st;
+	int st, ended_busy = 0;
 	pid_t pid;
 
 	while (q->live > 0 && (pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
@@ -612,8 +613,16 @@ reap(struct qmgr *q, int block)
 				    WTERMSIG(st));
 			drain_report(q, sl);	/* what it wrote before */
 			close_slot(sl);
-			if (!sl->idle)
+			if (!sl->idle) {
 				q->busy--;
+				/* it ended by itself inside a batch (idle out
+				 * just as the batch came): what it did not
+				 * deliver is due again at once.  Not after a
+				 * crash: that message waits for the next scan
+				 * instead of crashing a process in a loop */
+				if (WIFEXITED(st) && sl->nids > 0)
+					ended_busy = 1;
+			}
 			sl->pid = 0;
 			sl->idle = 0;
 			sl->nids = 0;
@@ -621,6 +630,7 @@ reap(struct qmgr *q, int block)
 		}
 		block = 0;
 	}
+	return ended_busy;
 }
 
 /* in_flight - is id being delivered */
@@ -925,7 +935,8 @@ qmgr_loop(const struct config *c, struct spool *s)
 		time_t now;
 		int sig;
 
-		reap(&q, 0);
+		if (reap(&q, 0))
+			rescan = 1;	/* what it left is due again */
 		if (drain_reports(&q) && q.backlog)
 			rescan = 1;
 		if (!stop && (rescan || time(NULL) >= wake))
@@ -948,7 +959,8 @@ qmgr_loop(const struct config *c, struct spool *s)
 		else if (sig == SIGUSR2)
 			rescan = force = 1;
 		else if (sig == SIGCHLD) {
-			reap(&q, 0);
+			if (reap(&q, 0))
+				rescan = 1;
 			rescan |= q.backlog;
 		}
 	}
