@@ -367,6 +367,9 @@ codec_qp_needs_escape(const unsigned char *line, size_t i, size_t n,
 		return 1;	/* trailing white space would be lost */
 	if (col == 0 && c == '.')
 		return 1;	/* a line of "." ends SMTP data */
+	if (col == 0 && c == '-')
+		return 1;	/* a line of "--..." may read as a MIME delimiter:
+			 * libetpan takes one that matches no boundary */
 	if (col == 0 && c == 'F' && n - i >= 5 &&
 	    memcmp(line + i, "From ", 5) == 0)
 		return 1;	/* mbox would quote it as ">From " */

@@ -117,6 +117,12 @@ static const struct qp_case qp_cases[] = {
 	{ "crlf\r\nlf\nbare\rcr", "crlf\nlf\nbare=0Dcr" },
 	{ "a\r\n\r\n", "a\n\n" },
 	{ "nul\x01", "nul=01" },
+	/* no encoded line starts with '-': libetpan ends a part whose close
+	 * delimiter is missing at such a line, so a re-encoding that made
+	 * one would move the part's end (a fuzz_scrub finding) */
+	{ "--sig\n- x\na-b", "=2D-sig\n=2D x\na-b" },
+	{ "012345678901234567890123456789012345678901234567890123456789012345678901234-ALIGN",
+	  "012345678901234567890123456789012345678901234567890123456789012345678901234=\n=2DALIGN" },
 };
 
 /* test_qp_encode - known answers */
