@@ -346,14 +346,22 @@ header_stop(struct scrub_ctx *c, const struct mailmime *child,
 	    NULL) == NULL || first->mm_mime_start < c->in ||
 	    (size_t)(first->mm_mime_start - c->in) >= he))
 		return he;
-	/* a field libetpan did not take (the last one, unterminated) stays
-	 * where it is; a line that is no field gets the empty line (record),
-	 * unless, for a body part (record 2), one is there already: libetpan
-	 * starts a part after the blank lines below its delimiter, the empty
-	 * line that ends its empty header.  The empty line above a message
-	 * in a message/rfc822 part ends the part's header, not the message's. */
-	if (record && !field_line(c->in + bs, he - bs) &&
-	    !(record == 2 && after_empty_line(c, bs)))
+	/* a last field left unterminated, which libetpan did not take,
+	 * stays where it is (other readers take it as a field); any other
+	 * line there gets the empty line (record), so that the header
+	 * ends where libetpan ended it even when the body is rewritten: a
+	 * field line libetpan did not take ("Cc: simple@" and 8-bit bytes)
+	 * could read as a field once its bytes are re-encoded (a fuzz_scrub
+	 * finding).  Not for a body part (record 2) that has one already:
+	 * libetpan starts a part after the blank lines below its delimiter,
+	 * the empty line that ends its empty header.  The empty line above a
+	 * message in a message/rfc822 part ends the part's header, not the
+	 * message's. */
+	if (record && field_line(c->in + bs, he - bs) &&
+	    memchr(c->in + bs, '\n', c->len - bs) == NULL) {
+		if (c->pinned == 0 || bs < c->pinned)
+			c->pinned = bs;	/* see scrub_message */
+	} else if (record && !(record == 2 && after_empty_line(c, bs)))
 		add_sep(c, bs);
 	return bs;
 }
@@ -846,6 +854,13 @@ scrub_message(const struct scrub_policy *p, const char *in, size_t len,
 		scrub_fail(&c, ERR_PARSE, "message");
 		goto fail;
 	}
+	for (size_t i = 0; c.pinned > 0 && i < c.splices.n; i++)
+		if (c.splices.v[i].end > c.pinned &&
+		    memchr(c.splices.reps.p + c.splices.v[i].rep_off, '\n',
+		    c.splices.v[i].rep_len) != NULL) {
+			scrub_fail(&c, ERR_PARSE, "last header field");
+			goto fail;
+		}
 	if (c.splices.n > 0 && c.nseps > sizeof(c.seps) / sizeof(c.seps[0])) {
 		scrub_fail(&c, ERR_PARSE, "message");
 		goto fail;

@@ -50,6 +50,11 @@ struct scrub_ctx {
 	 * field: libetpan reads on to the next "?=", which a rewrite of the
 	 * body may put there; such a message may not change */
 	int dangling;
+	/* a last header field, unterminated, that libetpan left to the body
+	 * (8-bit bytes): other readers take it as a field, and a rewrite of
+	 * it (a re-encoded body) could make libetpan take it too; the bytes
+	 * from here on may not change.  0: none */
+	size_t pinned;
 	struct buf rep;			/* scratch: one replacement */
 };
 
