@@ -260,15 +260,17 @@ data_span(const struct scrub_ctx *c, const struct mailmime_data *d,
 	return 0;
 }
 
-/* field_line - p starts with "name:" (RFC 5322 ftext, then optional
- * blanks, then a colon) */
+/* field_line - p starts with a field name, then optional blanks, then a
+ * colon: the name in RFC 5322 ftext, or (loose) as libetpan and Postfix
+ * read one, 8-bit bytes too; never control characters */
 static int
-field_line(const char *p, size_t n)
+field_line(const char *p, size_t n, int loose)
 {
 	size_t i = 0;
+	unsigned char b;
 
-	while (i < n && (unsigned char)p[i] > 32 && (unsigned char)p[i] < 127 &&
-	    p[i] != ':')
+	while (i < n && (b = (unsigned char)p[i]) > 32 && b != 127 &&
+	    b != ':' && (loose || b < 128))
 		i++;
 	if (i == 0)
 		return 0;
@@ -357,29 +359,13 @@ header_stop(struct scrub_ctx *c, const struct mailmime *child,
 	 * the empty line that ends its empty header.  The empty line above a
 	 * message in a message/rfc822 part ends the part's header, not the
 	 * message's. */
-	if (record && field_line(c->in + bs, he - bs) &&
+	if (record && field_line(c->in + bs, he - bs, 0) &&
 	    memchr(c->in + bs, '\n', c->len - bs) == NULL) {
 		if (c->pinned == 0 || bs < c->pinned)
 			c->pinned = bs;	/* see scrub_message */
 	} else if (record && !(record == 2 && after_empty_line(c, bs)))
 		add_sep(c, bs);
 	return bs;
-}
-
-/* loose_field_line - p starts with a field name as libetpan and Postfix
- * read one (8-bit bytes too, no control characters), blanks, a colon */
-static int
-loose_field_line(const char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && (unsigned char)p[i] > 32 && p[i] != 127 && p[i] != ':')
-		i++;
-	if (i == 0)
-		return 0;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	return i < n && p[i] == ':';
 }
 
 /* field_named - the line p starts a field whose name is one of names */
@@ -449,7 +435,7 @@ header_gap(const struct scrub_ctx *c, const struct mailmime *child,
 			return 0;	/* the empty line */
 		if (c->in[pos] == ' ' || c->in[pos] == '\t')
 			continue;
-		if (loose_field_line(c->in + pos, end - pos))
+		if (field_line(c->in + pos, end - pos, 1))
 			cc = recipient_field(c->in + pos, end - pos);
 		else if (!cc)	/* lines right after a Cc go with it */
 			return 1;
@@ -516,7 +502,7 @@ dangling_word(const struct scrub_ctx *c, size_t hs, size_t he)
 			if (nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t' &&
 			    (!recipient_field(p, (size_t)(end - p)) ||
 			    nl[1] == '\n' || nl[1] == '\r' ||
-			    loose_field_line(nl + 1, (size_t)(end - nl - 1))))) {
+			    field_line(nl + 1, (size_t)(end - nl - 1), 1)))) {
 				fe = nl + 1;
 				break;
 			}
