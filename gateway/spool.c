@@ -292,9 +292,10 @@ pool_name(char slot[8])
 
 /* pool_next - the next name to try from free/, read in batches of
  * SPOOL_POOL_CACHE into the process's shared state (each name goes to one
- * handle, so the spool threads do not race for the same files); 0: none (free/ was empty and has not changed since:
- * a release into it changes its mtime, which counts in clock ticks, so a
- * directory changed in the last two seconds is read again anyway) */
+ * handle, so the spool threads do not race for the same files); 0: none
+ * (free/ was empty and has not changed since: a release into it changes
+ * its mtime, which counts in clock ticks, so a directory changed in the
+ * last two seconds is read again anyway) */
 static int
 pool_next(struct spool *s, char slot[8])
 {
@@ -643,6 +644,16 @@ valid_id(const char *id)
 	return 1;
 }
 
+/* bad_id - id is no queue id of ours: errno EINVAL */
+static int
+bad_id(const char *id)
+{
+	if (valid_id(id))
+		return 0;
+	errno = EINVAL;
+	return 1;
+}
+
 /* parse_num - a decimal number, whole string */
 static int
 parse_num(const char *v, long long *n_r)
@@ -765,10 +776,8 @@ open_entry(struct spool *s, int dirfd, const char *id, struct spool_entry *e,
 
 	memset(e, 0, sizeof(*e));
 	envelope_init(&e->env);
-	if (!valid_id(id)) {
-		errno = EINVAL;
+	if (bad_id(id))
 		return -1;
-	}
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	if ((fd = openat(dirfd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;
@@ -950,10 +959,8 @@ spool_update(struct spool *s, const struct spool_entry *e)
 int
 spool_remove(struct spool *s, const char *id)
 {
-	if (!valid_id(id)) {
-		errno = EINVAL;
+	if (bad_id(id))
 		return -1;
-	}
 	if (unlinkat(s->queuefd, id, 0) < 0)	/* never reused: see below */
 		return -1;
 	return sync_queue(s);
@@ -970,10 +977,8 @@ spool_delivered(struct spool *s, const char *id)
 {
 	int fd;
 
-	if (!valid_id(id)) {
-		errno = EINVAL;
+	if (bad_id(id))
 		return -1;
-	}
 	if (s->freefd >= 0 && (fd = openat(s->queuefd, id, O_WRONLY |
 	    O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0) {
 		close(fd);
@@ -987,10 +992,8 @@ spool_delivered(struct spool *s, const char *id)
 int
 spool_dead(struct spool *s, const char *id)
 {
-	if (!valid_id(id)) {
-		errno = EINVAL;
+	if (bad_id(id))
 		return -1;
-	}
 	if (renameat(s->queuefd, id, s->deadfd, id) < 0)
 		return -1;
 	if (fsync_dirfd(s->deadfd) < 0)

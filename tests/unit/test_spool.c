@@ -35,29 +35,35 @@ count_files(const char *sub)
 	return n;
 }
 
+/* find_file - an entry of dir/sub whose size is in [min, max): 1 with its
+ * stat in *st_r, 0 if none */
+static int
+find_file(const char *sub, off_t min, off_t max, struct stat *st_r)
+{
+	char p[256], f[600];
+	DIR *d;
+	struct dirent *de;
+	int found = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	if ((d = opendir(p)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
+		found = de->d_name[0] != '.' && stat(f, st_r) == 0 &&
+		    st_r->st_size >= min && st_r->st_size < max;
+	}
+	closedir(d);
+	return found;
+}
+
 /* tmp_partial - a file in tmp/ with some but not all bytes */
 static int
 tmp_partial(size_t big)
 {
-	char p[256];
-	DIR *d;
-	struct dirent *de;
 	struct stat st;
-	int found = 0;
 
-	snprintf(p, sizeof(p), "%s/tmp", dir);
-	if ((d = opendir(p)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char f[600];
-
-		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
-		if (de->d_name[0] != '.' && stat(f, &st) == 0 &&
-		    st.st_size > 0 && (size_t)st.st_size < big)
-			found = 1;
-	}
-	closedir(d);
-	return found;
+	return find_file("tmp", 1, (off_t)big, &st);
 }
 
 /* clear_tmp - remove what a killed writer left */
@@ -298,24 +304,12 @@ inode_of(const char *sub, const char *name)
 static ino_t
 first_free(off_t *size_r)
 {
-	char p[256], f[600];
-	DIR *d;
-	struct dirent *de;
 	struct stat st;
-	ino_t ino = 0;
 
-	snprintf(p, sizeof(p), "%s/free", dir);
-	if ((d = opendir(p)) == NULL)
+	if (!find_file("free", 0, (off_t)1 << 62, &st))
 		return 0;
-	while (ino == 0 && (de = readdir(d)) != NULL) {
-		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
-		if (de->d_name[0] != '.' && stat(f, &st) == 0) {
-			ino = st.st_ino;
-			*size_r = st.st_size;
-		}
-	}
-	closedir(d);
-	return ino;
+	*size_r = st.st_size;
+	return st.st_ino;
 }
 
 /* test_reuse - a delivered file is emptied and kept in free/; the next
