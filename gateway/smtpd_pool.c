@@ -687,8 +687,7 @@ slot_store(struct slot *s)
 			log_msg(LOG_LVL_ERR, "ticket store not available: %s",
 			    err);
 		else if (ticket_store(s->t) != NULL)	/* see slot_main */
-			store_defer_checkpoints(ticket_store(s->t),
-			    STORE_CHECKPOINT_PAGES);
+			store_defer_checkpoints(ticket_store(s->t));
 	}
 }
 
@@ -758,6 +757,7 @@ slot_main(void *arg)
 	for (;;) {
 		struct smtpd_job *j;
 		struct staged *st;
+		struct store *db;
 
 		pthread_mutex_lock(&p->mu);
 		while (p->q == NULL && !p->stop)
@@ -800,9 +800,9 @@ slot_main(void *arg)
 		/* the WAL checkpoint, here and not inside a commit under
 		 * ticket_lock, where every other slot waited for its copying
 		 * and fsyncs (a step in the 250 latency's tail) */
-		if (s->t != NULL && ticket_store(s->t) != NULL &&
-		    store_checkpoint_due(ticket_store(s->t)))
-			(void)store_checkpoint(ticket_store(s->t));
+		if ((db = s->t ? ticket_store(s->t) : NULL) != NULL &&
+		    store_checkpoint_due(db))
+			(void)store_checkpoint(db);
 	}
 	return NULL;
 }

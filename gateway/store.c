@@ -38,6 +38,8 @@
 #include <sqlite3.h>
 
 #define TICKET_FIRST 100000
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define ADDR_MAX 320
 
 /* the schema, one step per version: migration[v] takes version v to v+1 */
@@ -125,7 +127,7 @@ struct store {
 	sqlite3_stmt *q[Q_COUNT];
 	char err[STORE_ERR_MAX];
 	int wal_frames;			/* after the last commit (deferred) */
-	int ckpt_pages;			/* store_checkpoint_due at, 0: auto */
+	int deferred;			/* store_defer_checkpoints was called */
 };
 
 /* fail - remember "PATH: what: SQLite's reason"; -1 */
@@ -431,7 +433,7 @@ pragmas(struct store *s)
 	}
 	return exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
 	    " PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = "
-	    STORE_CHECKPOINT_STR ";", "settings");
+	    STRINGIFY(STORE_CHECKPOINT_PAGES) ";", "settings");
 }
 
 /* wal_hook - a commit's WAL size, for store_checkpoint_due; no
@@ -449,9 +451,9 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 /* store_defer_checkpoints - see store.h */
 void
-store_defer_checkpoints(struct store *s, int pages)
+store_defer_checkpoints(struct store *s)
 {
-	s->ckpt_pages = pages > 0 ? pages : 1;
+	s->deferred = 1;
 	sqlite3_wal_hook(s->db, wal_hook, s);	/* replaces the auto one */
 }
 
@@ -459,7 +461,7 @@ store_defer_checkpoints(struct store *s, int pages)
 int
 store_checkpoint_due(const struct store *s)
 {
-	return s->ckpt_pages > 0 && s->wal_frames >= s->ckpt_pages;
+	return s->deferred && s->wal_frames >= STORE_CHECKPOINT_PAGES;
 }
 
 /* store_checkpoint - see store.h */

@@ -64,15 +64,14 @@ const char *store_path(const struct store *s);
 /* WAL frames after which a connection checkpoints (PRAGMA
  * wal_autocheckpoint, or store_checkpoint_due when deferred) */
 #define STORE_CHECKPOINT_PAGES 4000
-#define STORE_CHECKPOINT_STR "4000"
 
 /* store_defer_checkpoints - this connection's commits no longer copy the
- * WAL back into the database when it holds `pages` frames (SQLite's
+ * WAL back into the database when it holds STORE_CHECKPOINT_PAGES frames (SQLite's
  * wal_autocheckpoint, which runs inside the commit that crosses it and
  * syncs the file): the caller asks store_checkpoint_due after its commits
  * and runs store_checkpoint where nobody waits for it (serve's scrub
  * slots, after handing the message on).  Other connections keep theirs */
-void store_defer_checkpoints(struct store *s, int pages);
+void store_defer_checkpoints(struct store *s);
 int store_checkpoint_due(const struct store *s);
 /* store_checkpoint - a passive checkpoint (never waits for readers or
  * writers): the frames copied back, -1 when another runs (SQLITE_BUSY) */

@@ -329,7 +329,7 @@ test_deferred_checkpoint(void)
 
 	if (s == NULL)
 		return;
-	store_defer_checkpoints(s, STORE_CHECKPOINT_PAGES);
+	store_defer_checkpoints(s);
 	CHECK(!store_checkpoint_due(s));
 	while (!store_checkpoint_due(s) && n < 5000) {
 		snprintf(id, sizeof(id), "<ck%d@x>", n++);
